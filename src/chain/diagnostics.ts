@@ -1,0 +1,79 @@
+/** Every code a validation problem can carry; stable, so scripts and docs can rely on them. */
+export const DIAGNOSTIC_CODES = [
+  'path.not_found',
+  'path.no_chains',
+  'path.outside_root',
+  'file.read_error',
+  'file.too_large',
+  'file.not_utf8',
+  'yaml.syntax',
+  'yaml.duplicate_key',
+  'yaml.tab_indent',
+  'yaml.expression_in_flow',
+  'yaml.alias_limit',
+  'yaml.multiple_documents',
+  'yaml.not_mapping',
+  'schema.required',
+  'schema.unknown_key',
+  'schema.type',
+  'schema.enum',
+  'schema.const',
+  'schema.range',
+  'schema.pattern',
+  'schema.min_items',
+  'schema.max_items',
+  'schema.fallback_shape',
+  'schema.invalid',
+  'chain.too_many_steps',
+  'chain.duplicate_step',
+  'chain.duplicate_chain_id',
+  'chain.missing_fallback',
+  'chain.unused_fallback',
+  'chain.forward_ref',
+  'chain.self_ref',
+  'chain.unknown_step',
+  'chain.unknown_input',
+  'expr.syntax',
+  'expr.unknown_root',
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
+/** A 1-based position in a file. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One validation problem. `line`/`column` are 1-based; absent for problems with a whole path. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  message: string;
+  /** How to fix it, when the message alone does not say. */
+  hint?: string;
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export function diagnostic(
+  code: DiagnosticCode,
+  file: string,
+  pos: Position | undefined,
+  message: string,
+  hint?: string,
+): Diagnostic {
+  const d: Diagnostic = { code, message, file };
+  if (pos) {
+    d.line = pos.line;
+    d.column = pos.column;
+  }
+  if (hint) d.hint = hint;
+  return d;
+}
+
+/** Orders problems by file, then position, so output reads top to bottom. */
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}

@@ -1,0 +1,84 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+
+export interface DiscoverOptions {
+  /** Base for relative paths and for how files are named in output. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Follow symbolic links that lead outside the given roots. Default false (SPEC: paths stay confined). */
+  followOutside?: boolean;
+}
+
+export interface Discovered {
+  /** Chain files in order: arguments in the order given, each directory's files sorted. */
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+const CHAIN_FILE = /\.ya?ml$/i;
+
+/** Expands files and directories into chain files (SPEC 4): `*.yaml`/`*.yml`, hidden folders and node_modules skipped. */
+export async function discoverChainFiles(paths: readonly string[], options: DiscoverOptions = {}): Promise<Discovered> {
+  const cwd = options.cwd ?? process.cwd();
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const display = (abs: string) => {
+    const rel = relative(cwd, abs);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+  };
+  const add = async (abs: string) => {
+    const real = await realpath(abs).catch(() => abs);
+    if (seen.has(real)) return;
+    seen.add(real);
+    files.push(display(abs));
+  };
+
+  for (const given of paths.length ? paths : ['chains']) {
+    const abs = resolve(cwd, given);
+    const info = await stat(abs).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      const reason = info.code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${info.code ?? info.message})`;
+      diagnostics.push(diagnostic('path.not_found', given, undefined, `\`${given}\` ${reason}`, 'pass a chain file or a directory of chain files'));
+      continue;
+    }
+    if (info.isFile()) {
+      await add(abs);
+      continue;
+    }
+    const root = await realpath(abs);
+    const found: string[] = [];
+    await walk(abs, root, found, diagnostics, display, options.followOutside ?? false);
+    if (found.length === 0) {
+      diagnostics.push(diagnostic('path.no_chains', display(abs), undefined, `no chain files (*.yaml, *.yml) in \`${given}\``, 'add a chain file or pass another directory'));
+    }
+    found.sort();
+    for (const file of found) await add(file);
+  }
+  return { files, diagnostics };
+}
+
+async function walk(dir: string, root: string, found: string[], diagnostics: Diagnostic[], display: (p: string) => string, followOutside: boolean): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = await realpath(full).catch(() => undefined);
+      if (!target) continue;
+      if (!followOutside && target !== root && !target.startsWith(root + sep)) {
+        if (CHAIN_FILE.test(entry.name) || (await stat(target)).isDirectory()) {
+          diagnostics.push(diagnostic('path.outside_root', display(full), undefined, `\`${display(full)}\` is a symbolic link to \`${target}\`, outside \`${display(root)}\`; it was not followed`, 'pass the target path itself, or copy the chain into the repository'));
+        }
+        continue;
+      }
+      const info = await stat(target);
+      isDir = info.isDirectory();
+      isFile = info.isFile();
+    }
+    if (isDir) await walk(full, root, found, diagnostics, display, followOutside);
+    else if (isFile && CHAIN_FILE.test(entry.name)) found.push(full);
+  }
+}

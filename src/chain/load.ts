@@ -1,0 +1,67 @@
+import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostics.js';
+import { discoverChainFiles, type DiscoverOptions } from './discover.js';
+import { buildModel, type ChainDocument, type ChainModel } from './model.js';
+import { validateAgainstSchema } from './schema-errors.js';
+import { checkSemantics } from './semantics.js';
+import { parseChainText, positionOf, readChainFile, type ParsedFile } from './source.js';
+
+export interface FileResult {
+  file: string;
+  /** Present when the file has no problem. */
+  chain?: ChainModel;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadResult {
+  /** Every file looked at, in order. */
+  files: string[];
+  /** The valid chains, in file order. */
+  chains: ChainModel[];
+  /** Every problem of every file, sorted by file and position. */
+  diagnostics: Diagnostic[];
+}
+
+/** Discovers, parses and validates chain files: all three layers of SPEC 3.1, every problem at once. */
+export async function loadChains(paths: readonly string[], options: DiscoverOptions = {}): Promise<LoadResult> {
+  const discovered = await discoverChainFiles(paths, options);
+  const results = await Promise.all(discovered.files.map(async (file) => validateParsed(file, await readChainFile(file))));
+  return collect(discovered.files, results, discovered.diagnostics);
+}
+
+/** Validates chains already in memory (watch, plan): `{ file, text }` pairs. */
+export function validateChains(sources: readonly { file: string; text: string }[]): LoadResult {
+  const results = sources.map(({ file, text }) => validateParsed(file, parseChainText(file, text)));
+  return collect(sources.map((s) => s.file), results, []);
+}
+
+/** Validates one parsed file on its own (no cross-file checks). */
+export function validateParsed(file: string, parsed: ParsedFile): FileResult {
+  const { source, data } = parsed;
+  if (!source || data === undefined) return { file, diagnostics: parsed.diagnostics };
+  const schema = validateAgainstSchema(data, source);
+  const semantics = checkSemantics(data, source);
+  const diagnostics = [...parsed.diagnostics, ...schema, ...semantics.diagnostics].sort(compareDiagnostics);
+  if (diagnostics.length > 0) return { file, diagnostics };
+  const document = data as ChainDocument;
+  const stepPositions = document.steps.map((_, i) => positionOf(source, ['steps', i]));
+  const chain = buildModel(document, source, semantics.templates, stepPositions, positionOf(source, ['chain_id']));
+  return { file, chain, diagnostics };
+}
+
+function collect(files: string[], results: FileResult[], extra: Diagnostic[]): LoadResult {
+  const diagnostics = [...extra, ...results.flatMap((r) => r.diagnostics)];
+  const byId = new Map<string, ChainModel>();
+  const chains: ChainModel[] = [];
+  for (const result of results) {
+    const chain = result.chain;
+    if (!chain) continue;
+    const first = byId.get(chain.chainId);
+    if (first) {
+      diagnostics.push(diagnostic('chain.duplicate_chain_id', chain.file, positionOf(chain.source, ['chain_id']), `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`, 'chain ids must be unique across the repository: rename one of them'));
+      continue;
+    }
+    byId.set(chain.chainId, chain);
+    chains.push(chain);
+  }
+  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics) };
+}

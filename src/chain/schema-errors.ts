@@ -1,0 +1,123 @@
+import type { ErrorObject } from 'ajv';
+import validateSchema from './generated/validate-schema.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { positionOf, type ChainSource, type DocPath } from './source.js';
+import { closest, listOf } from './suggest.js';
+
+interface SchemaNode {
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  minimum?: number;
+  maximum?: number;
+  type?: string | string[];
+}
+
+/** The JSON Schema layer of SPEC 3.1: every ajv error as a positioned diagnostic. */
+export function validateAgainstSchema(data: unknown, source: ChainSource): Diagnostic[] {
+  if (validateSchema(data)) return [];
+  const errors = dropBranchNoise(validateSchema.errors ?? []);
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const d = toDiagnostic(error, data, source);
+    const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/** A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. */
+function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
+  const parents = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'propertyNames').map((e) => e.schemaPath);
+  return errors.filter((e) => !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)));
+}
+
+function toDiagnostic(error: ErrorObject, data: unknown, source: ChainSource): Diagnostic {
+  const path = parsePointer(error.instancePath);
+  const where = describePath(path);
+  const parent = (error.parentSchema ?? {}) as SchemaNode;
+  const params = error.params as Record<string, unknown>;
+  const at = (p: DocPath, key = false) => positionOf(source, p, key);
+  const make = (code: DiagnosticCode, p: DocPath, message: string, hint?: string, key = false) =>
+    diagnostic(code, source.file, at(p, key), message, hint);
+
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const about = parent.properties?.[missing]?.description;
+      return make('schema.required', path, `${where === 'the chain' ? 'the chain' : `\`${where}\``} is missing the required key \`${missing}\``, about ? `add \`${missing}:\` — ${about}` : `add \`${missing}:\``);
+    }
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(parent.properties ?? {});
+      const guess = closest(key, allowed);
+      const keyPath = [...path, key];
+      return make('schema.unknown_key', keyPath, `unknown key \`${key}\` in ${where === 'the chain' ? 'the chain' : `\`${where}\``}${guess ? `; did you mean \`${guess}\`?` : ''}`, `allowed keys here: ${allowed.join(', ')}`, true);
+    }
+    case 'type': {
+      const expected = String(params.type).split(',');
+      return make('schema.type', path, `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`, parent.description);
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]) ?? [];
+      const guess = typeof error.data === 'string' ? closest(error.data, allowed.map(String)) : undefined;
+      return make('schema.enum', path, `\`${where}\` must be one of ${listOf(allowed)}; got ${describeValue(error.data)}${guess ? `; did you mean \`${guess}\`?` : ''}`, parent.description);
+    }
+    case 'const':
+      return make('schema.const', path, `\`${where}\` must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(error.data)}`, where === 'version' ? 'only chain format version 1 exists: write `version: 1`' : parent.description);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const range = parent.maximum !== undefined ? `between ${parent.minimum ?? '-∞'} and ${parent.maximum}` : `at least ${parent.minimum}`;
+      return make('schema.range', path, `\`${where}\` is ${String(error.data)}; it must be ${range}`, parent.description);
+    }
+    case 'pattern':
+      return make('schema.pattern', path, `\`${where}\` has the value ${describeValue(error.data)}, which is not allowed`, parent.description);
+    case 'minItems':
+      return make('schema.min_items', path, `\`${where}\` is empty; it needs at least ${String(params.limit)} item`, where === 'steps' ? 'add a step with an `action_id`' : parent.description);
+    case 'maxItems':
+      return make('schema.max_items', path, `\`${where}\` has ${Array.isArray(error.data) ? error.data.length : '?'} items; at most ${String(params.limit)} are allowed`, where === 'steps' ? 'split long sequences into several chains' : parent.description);
+    case 'oneOf':
+      if (path.at(-1) === 'fallback') {
+        return make('schema.fallback_shape', path, `\`${where}\` needs exactly one of \`action_id\` (another Data Action, with optional \`payload\` and \`timeout_seconds\`) or \`output\` (a static output)`, 'keep either `action_id` or `output`');
+      }
+      break;
+    case 'propertyNames':
+      return make('schema.pattern', [...path, String(params.propertyName)], `\`${String(params.propertyName)}\` is not a valid name in \`${where}\``, 'names start with a letter or `_` and hold letters, digits, `_` or `-`', true);
+  }
+  return make('schema.invalid', path, `\`${where}\` ${error.message ?? 'is invalid'}`, parent.description);
+}
+
+function parsePointer(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** `steps[1].retry.max_attempts`, the way a person reads a path in a chain file. */
+export function describePath(path: DocPath): string {
+  if (path.length === 0) return 'the chain';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function article(type: string): string {
+  if (type === 'object') return 'a mapping';
+  if (type === 'array') return 'a list';
+  if (type === 'integer') return 'a whole number';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}

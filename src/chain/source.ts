@@ -1,0 +1,233 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';
+
+/** Chain files larger than this are refused before parsing (SPEC 3.1). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** More aliases than this in one file is treated as an alias bomb (SPEC 3.1). */
+export const MAX_ALIASES = 100;
+
+export type DocPath = readonly (string | number)[];
+
+/** A parsed chain file that can still answer "where is this node?" for diagnostics. */
+export interface ChainSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+export interface ParsedFile {
+  source?: ChainSource;
+  /** The document as plain data; only when the YAML layer found nothing that makes it unreliable. */
+  data?: unknown;
+  diagnostics: Diagnostic[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads and parses one chain file: the YAML layer of SPEC 3.1. Never throws. */
+export async function readChainFile(file: string): Promise<ParsedFile> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.size > MAX_FILE_BYTES) {
+      return fail('file.too_large', file, `file is ${formatBytes(info.size)}; chain files may be at most 1 MiB`, 'split the chain into smaller chains');
+    }
+    bytes = await readFile(file);
+  } catch (error) {
+    return fail('file.read_error', file, `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const before = new TextDecoder().decode(bytes.subarray(0, offset));
+    const lines = before.split('\n');
+    return {
+      diagnostics: [
+        diagnostic('file.not_utf8', file, { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 }, `the file is not valid UTF-8 (byte 0x${bytes[offset]?.toString(16).padStart(2, '0')} at offset ${offset})`, 'save the file as UTF-8'),
+      ],
+    };
+  }
+  return parseChainText(file, text);
+}
+
+/** Parses chain YAML text; exported for callers that already hold the text (plan, watch). */
+export function parseChainText(file: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const first = list[0];
+  if (!first) {
+    return fail('yaml.not_mapping', file, 'the file is empty', 'a chain needs at least `version`, `chain_id` and `steps`', { line: 1, column: 1 });
+  }
+  const source: ChainSource = { file, text, doc: first, lineCounter };
+  const at = (offset: number): Position => toPosition(lineCounter, offset);
+  const diagnostics: Diagnostic[] = [];
+
+  const second = list[1];
+  if (second) {
+    diagnostics.push(diagnostic('yaml.multiple_documents', file, at(second.range[0]), `the file holds ${list.length} YAML documents; a chain file holds exactly one`, 'move each chain into a file of its own'));
+  }
+  diagnostics.push(...yamlErrors(source));
+  const unreliable = diagnostics.some((d) => d.code !== 'yaml.duplicate_key');
+
+  const aliasOverflow = findAliasOverflow(first);
+  if (aliasOverflow !== undefined) {
+    diagnostics.push(diagnostic('yaml.alias_limit', file, at(aliasOverflow), `more than ${MAX_ALIASES} YAML aliases (*name); this looks like an alias bomb`, 'write the values out instead of repeating aliases'));
+    return { source, diagnostics };
+  }
+  if (unreliable) return { source, diagnostics };
+  if (!isMap(first.contents)) {
+    const kind = first.contents === null ? 'empty' : isScalar(first.contents) ? 'a single value' : 'a list';
+    const pos = first.contents ? at(first.contents.range[0]) : { line: 1, column: 1 };
+    diagnostics.push(diagnostic('yaml.not_mapping', file, pos, `the document is ${kind}; a chain is a mapping of keys such as \`version\`, \`chain_id\` and \`steps\``));
+    return { source, diagnostics };
+  }
+  try {
+    return { source, data: first.toJS({ maxAliasCount: MAX_ALIASES }), diagnostics };
+  } catch (error) {
+    diagnostics.push(diagnostic('yaml.alias_limit', file, { line: 1, column: 1 }, `the YAML could not be expanded: ${(error as Error).message}`));
+    return { source, diagnostics };
+  }
+}
+
+function yamlErrors(source: ChainSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const linesReported = new Set<number>();
+  const lines = source.text.split('\n');
+  for (const error of source.doc.errors) {
+    const pos = toPosition(source.lineCounter, error.pos[0]);
+    // A broken line usually yields several errors; the first one is the one a person can act on.
+    if (linesReported.has(pos.line)) continue;
+    linesReported.add(pos.line);
+    const lineText = lines[pos.line - 1] ?? '';
+    const expr = unquotedExpressionColumn(lineText, pos.column);
+    if (expr !== undefined && error.code !== 'DUPLICATE_KEY') {
+      out.push(diagnostic('yaml.expression_in_flow', source.file, { line: pos.line, column: expr }, 'an expression `${{ … }}` inside a YAML flow collection (`{ … }` or `[ … ]`) must be quoted, because `{` and `}` end the collection', `write it as "\${{ … }}" in double quotes`));
+      continue;
+    }
+    const code: DiagnosticCode = error.code === 'DUPLICATE_KEY' ? 'yaml.duplicate_key' : error.code === 'TAB_AS_INDENT' ? 'yaml.tab_indent' : 'yaml.syntax';
+    out.push(diagnostic(code, source.file, pos, yamlMessage(error.code, error.message, lineText, pos), yamlHint(error.code)));
+  }
+  return out;
+}
+
+function yamlMessage(code: string, message: string, lineText: string, pos: Position): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(lineText.slice(pos.column - 1))?.[1] ?? /^\s*([^:]+):/.exec(lineText)?.[1];
+    return key ? `the key \`${key.trim()}\` appears twice in the same mapping` : 'a key appears twice in the same mapping';
+  }
+  if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation; YAML allows only spaces';
+  return `YAML syntax error: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+.*$/, '')}`;
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'remove one of them or rename it';
+    case 'TAB_AS_INDENT':
+      return 'replace the tab with spaces';
+    case 'BAD_INDENT':
+      return 'align the keys of one mapping to the same column, using spaces';
+    default:
+      return undefined;
+  }
+}
+
+/** Column (1-based) of an unquoted `${{` at or before `column` on the line, if any. */
+function unquotedExpressionColumn(lineText: string, column: number): number | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < lineText.length && i < column + 2; i++) {
+    const ch = lineText[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '#' && (i === 0 || lineText[i - 1] === ' ')) {
+      return undefined;
+    } else if (lineText.startsWith('${{', i)) {
+      return i + 1;
+    }
+  }
+  return undefined;
+}
+
+function findAliasOverflow(doc: Document.Parsed): number | undefined {
+  let count = 0;
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      count += 1;
+      if (count > MAX_ALIASES) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}
+
+function toPosition(lineCounter: LineCounter, offset: number): Position {
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+/**
+ * Where a path of the document points: the value's node, or for `key: true` the key itself
+ * (unknown keys are reported at the key). Falls back to the nearest existing ancestor.
+ */
+export function positionOf(source: ChainSource, path: DocPath, key = false): Position {
+  let node: unknown = source.doc.contents;
+  let best: YamlNode | undefined = isNode(node) ? node : undefined;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      if (key && i === path.length - 1 && isNode(pair.key)) {
+        best = pair.key;
+        break;
+      }
+      node = pair.value;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items) && typeof segment === 'number') {
+      node = node.items[segment];
+    } else {
+      break;
+    }
+    if (isAlias(node)) break;
+    if (isNode(node)) best = node;
+    else break;
+  }
+  const offset = best?.range?.[0] ?? 0;
+  return toPosition(source.lineCounter, offset);
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  // Binary search for the longest valid prefix; decode errors carry no offset.
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      // A fresh decoder each time: streaming decoders keep state between calls.
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+function fail(code: DiagnosticCode, file: string, message: string, hint?: string, pos?: Position): ParsedFile {
+  return { diagnostics: [diagnostic(code, file, pos, message, hint)] };
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { main } from './cli/main.js';
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Unexpected: a bug, not a user mistake. Say so plainly; the stack helps a bug report.
+    process.stderr.write(`cxchain: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,34 @@
+import { loadChains } from '../../chain/index.js';
+import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { EXIT } from '../exit-codes.js';
+import type { CommandContext } from '../context.js';
+
+export interface ListOptions {
+  json: boolean;
+}
+
+/** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
+export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
+  const result = await loadChains(paths, { cwd: ctx.cwd });
+  if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
+    ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
+    return EXIT.invalid;
+  }
+  const rows = result.chains.map((c) => ({
+    file: c.file,
+    chain_id: c.chainId,
+    revision: c.revision ?? null,
+    steps: c.steps.length,
+    description: c.description ?? null,
+  }));
+  if (options.json) {
+    ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    const width = Math.max(8, ...rows.map((r) => r.chain_id.length));
+    ctx.stdout.write(`${'CHAIN_ID'.padEnd(width)}  REV  STEPS  FILE\n`);
+    for (const r of rows) ctx.stdout.write(`${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${r.file}\n`);
+  }
+  const invalid = new Set(result.diagnostics.map((d) => d.file));
+  if (invalid.size > 0) ctx.stderr.write(`${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].join(', ')}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,27 @@
+import { WriteStream } from 'node:tty';
+
+/** ANSI styling that switches itself off off a TTY, with NO_COLOR, or with FORCE_COLOR=0. */
+export interface Style {
+  enabled: boolean;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export function createStyle(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): Style {
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
+  const enabled = !('NO_COLOR' in env && env.NO_COLOR !== '') && env.FORCE_COLOR !== '0' && (forced || (stream instanceof WriteStream && stream.isTTY));
+  const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  return {
+    enabled,
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    dim: wrap(2, 22),
+    bold: wrap(1, 22),
+  };
+}

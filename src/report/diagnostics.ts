@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { Diagnostic } from '../chain/diagnostics.js';
+import { formatAnnotation } from './github.js';
+
+export interface TextFormatOptions {
+  /** Colour for severities and hints; identity functions when off. */
+  style?: { red(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
+  /** Reads a file's text for the excerpt; default reads from disk. Missing text means no excerpt. */
+  readText?: (file: string) => string | undefined;
+}
+
+const plain = { red: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s, cyan: (s: string) => s };
+
+/** `file:line:col  error  message [code]`, the source line and a caret under the column, then the hint. */
+export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], options: TextFormatOptions = {}): string {
+  const style = options.style ?? plain;
+  const texts = new Map<string, string[] | undefined>();
+  const lineOf = (file: string, line: number): string | undefined => {
+    if (!texts.has(file)) texts.set(file, (options.readText ?? readFileQuietly)(file)?.split(/\r?\n/));
+    return texts.get(file)?.[line - 1];
+  };
+  const blocks = diagnostics.map((d) => {
+    const where = d.line ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file;
+    const lines = [`${style.bold(where)}  ${style.red('error')}  ${d.message} ${style.dim(`[${d.code}]`)}`];
+    const source = d.line ? lineOf(d.file, d.line) : undefined;
+    if (d.line && source !== undefined && source.length <= 400) {
+      const gutter = String(d.line).padStart(5);
+      const caretPad = source.slice(0, Math.max(0, (d.column ?? 1) - 1)).replace(/[^\t]/g, ' ');
+      lines.push(style.dim(`${gutter} | `) + source.replace(/\t/g, '→'));
+      lines.push(`${' '.repeat(gutter.length)}${style.dim(' | ')}${caretPad.replace(/\t/g, ' ')}${style.red('^')}`);
+    }
+    if (d.hint) lines.push(`${style.cyan('  fix:')} ${d.hint}`);
+    return lines.join('\n');
+  });
+  const files = new Set(diagnostics.map((d) => d.file)).size;
+  const summary = `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+  return `${blocks.join('\n\n')}\n\n${summary}\n`;
+}
+
+export function formatDiagnosticsGithub(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const annotation: Parameters<typeof formatAnnotation>[0] = { file: d.file, title: d.code, message: d.hint ? `${d.message}\nfix: ${d.hint}` : d.message };
+      if (d.line) annotation.line = d.line;
+      if (d.column) annotation.column = d.column;
+      return `${formatAnnotation(annotation)}\n`;
+    })
+    .join('');
+}
+
+function readFileQuietly(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
