@@ -76,7 +76,7 @@ function toDiagnostic(error: ErrorObject, data: unknown, source: ChainSource): D
       return make('schema.range', path, `\`${where}\` is ${String(error.data)}; it must be ${range}`, parent.description);
     }
     case 'pattern':
-      return make('schema.pattern', path, `\`${where}\` has the value ${describeValue(error.data)}, which is not allowed`, parent.description);
+      return make('schema.pattern', path, `\`${where}\` is ${typeof error.data === 'string' ? JSON.stringify(error.data) : describeValue(error.data)}, which is not allowed here`, parent.description);
     case 'minItems':
       return make('schema.min_items', path, `\`${where}\` is empty; it needs at least ${String(params.limit)} item`, where === 'steps' ? 'add a step with an `action_id`' : parent.description);
     case 'maxItems':

@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.
 import { compileTemplate, type LocatedReference, type Template } from './expression.js';
 import type { CompiledTemplates } from './model.js';
 import { BUILTIN_DEFAULTS } from './model.js';
-import { positionOf, type ChainSource, type DocPath } from './source.js';
+import { positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
 import { closest, listOf } from './suggest.js';
 
 type Raw = Record<string, unknown>;
@@ -20,6 +20,8 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   const out: Diagnostic[] = [];
   const report = (code: DiagnosticCode, path: DocPath, message: string, hint?: string, key = false) =>
     out.push(diagnostic(code, source.file, positionOf(source, path, key), message, hint));
+  const reportRef = (code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string) =>
+    out.push(diagnostic(code, source.file, positionOfText(source, path, text), message, hint));
   const chain = isRecord(data) ? data : {};
   const steps = Array.isArray(chain.steps) ? chain.steps.map((s) => (isRecord(s) ? s : {})) : [];
   const defaults = isRecord(chain.defaults) ? chain.defaults : {};
@@ -58,18 +60,18 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
         const name = String(ref.path[0]);
         if (!inputNames.includes(name)) {
           const guess = closest(name, inputNames);
-          report('chain.unknown_input', docPath, `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`, inputNames.length ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\`` : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``);
+          reportRef('chain.unknown_input', docPath, ref.text, `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`, inputNames.length ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\`` : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``);
         }
       } else if (ref.root === 'steps') {
         const id = String(ref.path[0]);
         const target = firstIndex.get(id);
         if (target === undefined) {
           const guess = closest(id, [...firstIndex.keys()]);
-          report('chain.unknown_step', docPath, `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`, `step ids: ${listOf([...firstIndex.keys()])}`);
+          reportRef('chain.unknown_step', docPath, ref.text, `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`, `step ids: ${listOf([...firstIndex.keys()])}`);
         } else if (stepIndex !== undefined && target === stepIndex) {
-          report('chain.self_ref', docPath, `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`, 'use an input or an earlier step instead');
+          reportRef('chain.self_ref', docPath, ref.text, `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`, 'use an input or an earlier step instead');
         } else if (stepIndex !== undefined && target > stepIndex) {
-          report('chain.forward_ref', docPath, `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`, 'move the referenced step before this one, or refer to an earlier step');
+          reportRef('chain.forward_ref', docPath, ref.text, `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`, 'move the referenced step before this one, or refer to an earlier step');
         }
       }
     }

@@ -207,21 +207,27 @@ export function positionOf(source: ChainSource, path: DocPath, key = false): Pos
   return toPosition(source.lineCounter, offset);
 }
 
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  // Binary search for the longest valid prefix; decode errors carry no offset.
-  let lo = 0;
-  let hi = bytes.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      // A fresh decoder each time: streaming decoders keep state between calls.
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
+/** Like `positionOf`, but at `needle` inside the node's source text when it is there (an expression in a string). */
+export function positionOfText(source: ChainSource, path: DocPath, needle: string): Position {
+  const node = source.doc.getIn(path, true);
+  const range = isNode(node) ? node.range : undefined;
+  if (range) {
+    const at = source.text.indexOf(needle, range[0]);
+    if (at !== -1 && at < range[1]) return toPosition(source.lineCounter, at);
   }
-  return lo;
+  return positionOf(source, path);
+}
+
+/** Offset of the first byte that breaks UTF-8; decode errors carry no offset. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] ?? 0;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return 0;
 }
 
 function formatBytes(n: number): string {
