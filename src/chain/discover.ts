@@ -27,10 +27,10 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
     const rel = relative(cwd, abs);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
   };
-  const add = async (abs: string) => {
-    const real = await realpath(abs).catch(() => abs);
-    if (seen.has(real)) return;
-    seen.add(real);
+  // Symbolic links are resolved while walking, so the path itself identifies a file here.
+  const add = (abs: string) => {
+    if (seen.has(abs)) return;
+    seen.add(abs);
     files.push(display(abs));
   };
 
@@ -43,7 +43,7 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
       continue;
     }
     if (info.isFile()) {
-      await add(abs);
+      add(abs);
       continue;
     }
     const root = await realpath(abs);
@@ -53,7 +53,7 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
       diagnostics.push(diagnostic('path.no_chains', display(abs), undefined, `no chain files (*.yaml, *.yml) in \`${given}\``, 'add a chain file or pass another directory'));
     }
     found.sort();
-    for (const file of found) await add(file);
+    for (const file of found) add(file);
   }
   return { files, diagnostics };
 }

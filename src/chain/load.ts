@@ -24,8 +24,52 @@ export interface LoadResult {
 /** Discovers, parses and validates chain files: all three layers of SPEC 3.1, every problem at once. */
 export async function loadChains(paths: readonly string[], options: DiscoverOptions = {}): Promise<LoadResult> {
   const discovered = await discoverChainFiles(paths, options);
-  const results = await Promise.all(discovered.files.map(async (file) => validateParsed(file, await readChainFile(file))));
+  const results = discovered.files.map((file) => validateParsed(file, readChainFile(file)));
   return collect(discovered.files, results, discovered.diagnostics);
+}
+
+/** What `validate` keeps of a valid chain: enough for the cross-file checks, not the parsed document. */
+export interface ChainSummary {
+  chainId: string;
+  file: string;
+  line: number;
+  column: number;
+  revision?: number;
+  steps: number;
+  description?: string;
+}
+
+export interface ValidateResult {
+  files: string[];
+  chains: ChainSummary[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Like `loadChains` but keeps only summaries, so a repository of thousands of chains validates
+ * without holding every parsed document in memory.
+ */
+export async function validateFiles(paths: readonly string[], options: DiscoverOptions = {}): Promise<ValidateResult> {
+  const discovered = await discoverChainFiles(paths, options);
+  const results = validateFileSummaries(discovered.files);
+  return collect(discovered.files, results, discovered.diagnostics);
+}
+
+type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnostic[] };
+
+/** Validates files one by one, keeping summaries only. */
+export function validateFileSummaries(files: readonly string[]): SummaryResult[] {
+  return files.map((file) => {
+    const { chain, diagnostics } = validateParsed(file, readChainFile(file));
+    return chain ? { file, chain: summarize(chain), diagnostics } : { file, diagnostics };
+  });
+}
+
+function summarize(chain: ChainModel): ChainSummary {
+  const summary: ChainSummary = { chainId: chain.chainId, file: chain.file, line: chain.line, column: chain.column, steps: chain.steps.length };
+  if (chain.revision !== undefined) summary.revision = chain.revision;
+  if (chain.description !== undefined) summary.description = chain.description;
+  return summary;
 }
 
 /** Validates chains already in memory (watch, plan): `{ file, text }` pairs. */
@@ -48,16 +92,16 @@ export function validateParsed(file: string, parsed: ParsedFile): FileResult {
   return { file, chain, diagnostics };
 }
 
-function collect(files: string[], results: FileResult[], extra: Diagnostic[]): LoadResult {
+function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(files: string[], results: { chain?: C; diagnostics: Diagnostic[] }[], extra: Diagnostic[]): { files: string[]; chains: C[]; diagnostics: Diagnostic[] } {
   const diagnostics = [...extra, ...results.flatMap((r) => r.diagnostics)];
-  const byId = new Map<string, ChainModel>();
-  const chains: ChainModel[] = [];
+  const byId = new Map<string, C>();
+  const chains: C[] = [];
   for (const result of results) {
     const chain = result.chain;
     if (!chain) continue;
     const first = byId.get(chain.chainId);
     if (first) {
-      diagnostics.push(diagnostic('chain.duplicate_chain_id', chain.file, positionOf(chain.source, ['chain_id']), `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`, 'chain ids must be unique across the repository: rename one of them'));
+      diagnostics.push(diagnostic('chain.duplicate_chain_id', chain.file, { line: chain.line, column: chain.column }, `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`, 'chain ids must be unique across the repository: rename one of them'));
       continue;
     }
     byId.set(chain.chainId, chain);

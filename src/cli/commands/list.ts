@@ -1,4 +1,4 @@
-import { loadChains } from '../../chain/index.js';
+import { validateFiles } from '../../chain/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
@@ -9,7 +9,7 @@ export interface ListOptions {
 
 /** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
 export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
-  const result = await loadChains(paths, { cwd: ctx.cwd });
+  const result = await validateFiles(paths, { cwd: ctx.cwd });
   if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     return EXIT.invalid;
@@ -18,7 +18,7 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
     file: c.file,
     chain_id: c.chainId,
     revision: c.revision ?? null,
-    steps: c.steps.length,
+    steps: c.steps,
     description: c.description ?? null,
   }));
   if (options.json) {

@@ -1,4 +1,4 @@
-import { loadChains } from '../../chain/index.js';
+import { validateFiles } from '../../chain/index.js';
 import { formatDiagnosticsGithub, formatDiagnosticsText } from '../../report/diagnostics.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
@@ -10,7 +10,7 @@ export interface ValidateOptions {
 }
 
 export async function validateCommand(paths: string[], options: ValidateOptions, ctx: CommandContext): Promise<number> {
-  const result = await loadChains(paths, { cwd: ctx.cwd });
+  const result = await validateFiles(paths, { cwd: ctx.cwd });
   const valid = result.diagnostics.length === 0;
   if (options.format === 'json') {
     const files = result.files.map((file) => ({ file, valid: !result.diagnostics.some((d) => d.file === file) }));
