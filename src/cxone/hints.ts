@@ -1,0 +1,31 @@
+import type { FailureKind } from './types.js';
+
+/** The seed tutorial's error guide (SPEC 5): what to do about a failure, for a person. */
+export function hintFor(kind: FailureKind, httpStatus?: number): string | undefined {
+  switch (httpStatus) {
+    case 401:
+      return 'check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET, the granted scopes (integration:data-actions:execute) and that the token URL is in your tenant\'s region';
+    case 403:
+      return "the client's role lacks Data Action execute permission, or the action belongs to another environment";
+    case 404:
+      return 'use the exact system-generated action id from the Data Actions page (ids are case-sensitive)';
+    case 429:
+      return 'the tenant allows about 100–200 requests per minute: lower --rate-limit or --concurrency';
+    case 500:
+      return "check the action's execution logs in CXone; consider `on_failure: continue` for a non-critical step";
+  }
+  switch (kind) {
+    case 'timeout':
+      return "check the action's execution logs, raise `timeout_seconds`, or mark the step `idempotent: true` so timeouts are retried";
+    case 'network':
+      return 'check the base URL, DNS and proxy settings, and that the host is reachable from here';
+    case 'invalid_response':
+      return 'the endpoint did not answer JSON: check the base URL and --execute-path';
+    case 'global_timeout':
+      return 'raise `global_timeout_seconds` (at most 900) or speed up the slow step';
+    case 'auth':
+      return 'check the credentials, the scopes and the token URL';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+import { httpError, outcomeError, withHint } from './errors.js';
+import { send, type HttpAnswer } from './http.js';
+import type { ConnectionSettings } from './settings.js';
+import type { StepError } from './types.js';
+
+/** A token request or discovery document gets this long; it is shared, so no caller's timeout applies. */
+const AUTH_TIMEOUT_MS = 15_000;
+/** SPEC 5: refresh this long before `expires_in` runs out (half the lifetime for very short tokens). */
+const REFRESH_BEFORE_MS = 30_000;
+const DEFAULT_EXPIRES_IN_S = 3600;
+
+/** The outcome of getting a token or a discovered URL; failures carry what the retry loop needs. */
+export type AuthOutcome<T> = { ok: true; value: T } | { ok: false; error: StepError; sent: boolean; answer?: HttpAnswer };
+
+export interface TokenProvider {
+  /** A valid access token: cached, refreshed before expiry, one request for all callers at once. */
+  token(signal?: AbortSignal): Promise<AuthOutcome<string>>;
+  /** The API base URL: configured, or discovered once from the issuer with the token's tenant. */
+  apiBase(token: string, signal?: AbortSignal): Promise<AuthOutcome<string>>;
+  /** Forgets `token` after a 401, unless a newer one replaced it already. */
+  invalidate(token: string): void;
+  /** Every token obtained so far, for redaction. */
+  issued(): readonly string[];
+}
+
+export interface TokenProviderOptions {
+  now: () => number;
+  /** Called with each new token the moment it is obtained (GitHub Actions masks it). */
+  onToken?: ((token: string) => void) | undefined;
+}
+
+/** OAuth2 for CXone (SPEC 5): client credentials or the access-key password grant, with issuer discovery. */
+export function createTokenProvider(settings: ConnectionSettings, options: TokenProviderOptions): TokenProvider {
+  const { now } = options;
+  const issued: string[] = [];
+  let cached: { token: string; refreshAt: number } | undefined;
+  let pendingToken: Promise<AuthOutcome<string>> | undefined;
+  const tokenUrl = memo(() => (settings.tokenUrl ? ok(settings.tokenUrl) : discover(`${settings.issuer}/.well-known/openid-configuration`, 'token_endpoint', now)));
+  let apiBase: ((token: string) => Promise<AuthOutcome<string>>) | undefined;
+
+  const requestToken = async (): Promise<AuthOutcome<string>> => {
+    const url = await tokenUrl();
+    if (!url.ok) return url;
+    const form = new URLSearchParams({ grant_type: settings.grant, scope: settings.scope });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (settings.grant === 'password') {
+      form.set('username', settings.accessKeyId ?? '');
+      form.set('password', settings.accessKeySecret ?? '');
+    }
+    if (settings.authMethod === 'basic') {
+      headers.authorization = `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64')}`;
+    } else {
+      form.set('client_id', settings.clientId);
+      form.set('client_secret', settings.clientSecret);
+    }
+    const what = `token request to ${url.value}`;
+    const outcome = await send({ url: url.value, method: 'POST', headers, body: form.toString(), timeoutMs: AUTH_TIMEOUT_MS, now });
+    if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
+    const answer = outcome.answer;
+    if (answer.status < 200 || answer.status >= 300) {
+      const error = httpError(what, answer);
+      // Any refusal other than throttling is about the credentials, whatever its status.
+      return { ok: false, error: error.kind === 'rate_limited' || answer.status >= 500 ? error : withHint({ ...error, kind: 'auth', hint: undefined }), sent: true, answer };
+    }
+    const body = parseJson(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    const token = typeof body?.access_token === 'string' ? body.access_token : '';
+    if (!token) return { ok: false, error: withHint({ kind: 'auth', message: `${what}: the answer has no access_token`, httpStatus: answer.status }), sent: true };
+    const lifetimeMs = (Number(body?.expires_in) > 0 ? Number(body?.expires_in) : DEFAULT_EXPIRES_IN_S) * 1000;
+    cached = { token, refreshAt: now() + lifetimeMs - Math.min(REFRESH_BEFORE_MS, lifetimeMs / 2) };
+    issued.push(token);
+    options.onToken?.(token);
+    return ok(token);
+  };
+
+  return {
+    async token(signal) {
+      if (cached && now() < cached.refreshAt) return ok(cached.token);
+      pendingToken ??= requestToken().finally(() => (pendingToken = undefined));
+      return raceAbort(pendingToken, signal);
+    },
+    async apiBase(token, signal) {
+      if (settings.baseUrl) return ok(settings.baseUrl);
+      apiBase ??= memoBy((t: string) => {
+        const tenantId = tenantIdOf(t);
+        if (!tenantId) return Promise.resolve({ ok: false as const, sent: true, error: withHint({ kind: 'auth', message: 'the access token has no tenantId claim, so the API base cannot be discovered; set CXONE_BASE_URL (or --base-url)' }) });
+        return discover(`${settings.issuer}/.well-known/cxone-configuration?tenantId=${encodeURIComponent(tenantId)}`, 'api_endpoint', now);
+      });
+      return raceAbort(apiBase(token), signal);
+    },
+    invalidate(token) {
+      if (cached?.token === token) cached = undefined;
+    },
+    issued: () => issued,
+  };
+}
+
+async function discover(url: string, field: string, now: () => number): Promise<AuthOutcome<string>> {
+  const what = `discovery document ${url}`;
+  const outcome = await send({ url, method: 'GET', headers: { accept: 'application/json' }, timeoutMs: AUTH_TIMEOUT_MS, now });
+  if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
+  if (outcome.answer.status < 200 || outcome.answer.status >= 300) return { ok: false, error: httpError(what, outcome.answer), sent: true, answer: outcome.answer };
+  const value = (parseJson(outcome.answer.text) as Record<string, unknown> | undefined)?.[field];
+  if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
+    return { ok: false, sent: true, error: withHint({ kind: 'invalid_response', message: `${what} has no \`${field}\` URL; check --issuer / CXONE_ISSUER` }) };
+  }
+  return ok(value.replace(/\/+$/, ''));
+}
+
+/** The `tenantId` claim of a JWT access token, read without verifying (the server does that). */
+export function tenantIdOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  const claims = parseJson(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown> | undefined;
+  const id = claims?.tenantId ?? claims?.tenant_id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+function ok<T>(value: T): AuthOutcome<T> {
+  return { ok: true, value };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A shared lookup done once; a failure is forgotten so the next attempt asks again. */
+function memo<T>(load: () => Promise<AuthOutcome<T>> | AuthOutcome<T>): () => Promise<AuthOutcome<T>> {
+  let pending: Promise<AuthOutcome<T>> | undefined;
+  return () => {
+    pending ??= Promise.resolve(load()).then((r) => {
+      if (!r.ok) pending = undefined;
+      return r;
+    });
+    return pending;
+  };
+}
+
+function memoBy<T>(load: (key: string) => Promise<AuthOutcome<T>>): (key: string) => Promise<AuthOutcome<T>> {
+  let stored: (() => Promise<AuthOutcome<T>>) | undefined;
+  return (key) => {
+    stored ??= memo(() => load(key));
+    return stored();
+  };
+}
+
+/** Waits for a shared promise, but lets one caller stop waiting without stopping it for the others. */
+function raceAbort<T>(promise: Promise<AuthOutcome<T>>, signal: AbortSignal | undefined): Promise<AuthOutcome<T>> {
+  if (!signal) return promise;
+  const cancelled: AuthOutcome<T> = { ok: false, sent: false, error: { kind: 'cancelled', message: 'cancelled while waiting for the access token' } };
+  if (signal.aborted) return Promise.resolve(cancelled);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(cancelled);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((r) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    });
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The CXone client's public contract. The client knows nothing of chains: it executes one Data
+ * Action with a retry policy and reports every attempt (SPEC 5).
+ */
+
+/** Failure kinds of SPEC 5; `unresolved_reference` and `cancelled` are produced by the engine. */
+export type FailureKind =
+  | 'http'
+  | 'timeout'
+  | 'network'
+  | 'auth'
+  | 'rate_limited'
+  | 'invalid_response'
+  | 'unresolved_reference'
+  | 'global_timeout'
+  | 'cancelled';
+
+/** The one error shape of a failed step (STYLE 3); plain data, safe to serialise. */
+export interface StepError {
+  kind: FailureKind;
+  /** Written for a person, built from context: `[POST] da-x: 503 Service Unavailable — <server message>`. */
+  message: string;
+  httpStatus?: number;
+  /** The server's `message` field, else the first 500 characters of its body. */
+  serverMessage?: string;
+  /** The server's `code`, kept for support tickets. */
+  code?: string;
+  /** The server's `contextId`/`correlationId`, kept for support tickets. */
+  contextId?: string;
+  /** What to do about it, from the seed's error guide. */
+  hint?: string;
+}
+
+/** Retry policy as data (STYLE 6). */
+export interface RetryPolicy {
+  /** Attempts in total, including the first. Default 4. */
+  maxAttempts: number;
+  /** Lower bound of the backoff wait, ms. Default 2000. */
+  initialDelayMs: number;
+  /** Upper bound of the backoff wait, ms. Default 12000. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 2000, maxDelayMs: 12000 };
+
+export interface AttemptInfo {
+  attempt: number;
+  requestId: string;
+  /** Absent when no HTTP answer came (timeout, network). */
+  httpStatus?: number;
+  latencyMs: number;
+  /** Set when the attempt failed. */
+  error?: StepError;
+}
+
+export interface RetryInfo {
+  /** The attempt that failed and is about to be retried. */
+  attempt: number;
+  reason: StepError;
+  waitMs: number;
+  /** `retry-after` when the wait came from the server's Retry-After header, else `backoff`. */
+  waitSource: 'retry-after' | 'backoff';
+}
+
+export interface ExecuteRequest {
+  actionId: string;
+  /** JSON body; already resolved, no expressions. */
+  payload: unknown;
+  /** Bound of each attempt, ms. */
+  timeoutMs: number;
+  /** Allows retrying timeouts, 502, 504 and resets after sending (SPEC 5). */
+  idempotent: boolean;
+  retry: RetryPolicy;
+  /** Same for every attempt of this execution. */
+  idempotencyKey: string;
+  /** Absolute time (ms since epoch, same clock as `ClientOptions.now`) nothing may run past. */
+  deadline?: number;
+  /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
+  signal?: AbortSignal;
+  onAttempt?: (info: AttemptInfo) => void;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export type ExecuteResult =
+  | { ok: true; httpStatus: number; data: unknown; attempts: number; latencyMs: number }
+  | { ok: false; error: StepError; httpStatus?: number; attempts: number; latencyMs: number };
+
+export interface DataActionClient {
+  execute(request: ExecuteRequest): Promise<ExecuteResult>;
+  /** Strings that must never appear in output: the client secret, access key secret, tokens. */
+  secrets(): readonly string[];
+  /** Closes kept-alive connections. */
+  close(): Promise<void>;
+}
