@@ -4,9 +4,45 @@ import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { PACKAGE_ROOT } from './package-root.js';
-import { listCommand } from './commands/list.js';
-import { schemaCommand } from './commands/schema.js';
-import { validateCommand, type ValidateFormat } from './commands/validate.js';
+import type { ValidateFormat } from './commands/validate.js';
+import type { RunOptions } from './commands/run.js';
+import type { SimOptions } from './commands/sim.js';
+import type { WatchOptions } from './commands/watch.js';
+
+// Commands load on use: `validate` must not pay for the HTTP client, listr2 or the simulator.
+const commands = {
+  validate: () => import('./commands/validate.js'),
+  list: () => import('./commands/list.js'),
+  schema: () => import('./commands/schema.js'),
+  run: () => import('./commands/run.js'),
+  sim: () => import('./commands/sim.js'),
+  watch: () => import('./commands/watch.js'),
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** Connection flags of SPEC 4, shared by run and watch. The client secret is never a flag. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--sim', 'start the built-in simulator on a free loopback port and run against it', false)
+    .option('--tenant <name>', 'CXone tenant, derives https://{tenant}.api.nicecxone.com (env CXONE_TENANT)')
+    .option('--base-url <url>', 'API base URL (env CXONE_BASE_URL)')
+    .option('--token-url <url>', 'OAuth2 token URL (env CXONE_TOKEN_URL)')
+    .option('--issuer <url>', 'discover the token URL and API base from this issuer (env CXONE_ISSUER)')
+    .option('--scope <scopes>', 'OAuth2 scope (env CXONE_SCOPE)')
+    .option('--execute-path <path>', 'execute path with {actionId} (env CXONE_EXECUTE_PATH)')
+    .addOption(new Option('--auth-method <method>', 'how client credentials are sent to the token URL').choices(['body', 'basic']))
+    .option('--input <name=value>', 'set an input of the chains (repeatable; YAML scalar)', collect, [])
+    .addHelpText('after', '\nCredentials come from the environment only: CXONE_CLIENT_ID, CXONE_CLIENT_SECRET\n(or CXONE_GRANT=password with CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET).');
+}
 
 function version(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -26,19 +62,52 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .description('check chain files: YAML, JSON Schema and semantics; every problem with file:line:col')
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
-    .action(async (paths: string[], opts: { format: ValidateFormat }) => setExit(await validateCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: { format: ValidateFormat }) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
 
   program
     .command('list')
     .description('list the chains found (file, chain_id, revision, steps)')
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .option('--json', 'print JSON (for CI matrices)', false)
-    .action(async (paths: string[], opts: { json: boolean }) => setExit(await listCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: { json: boolean }) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
+
+  addConnectionOptions(
+    program
+      .command('run')
+      .description('validate, then run each chain over the CXone REST API with live per-step progress')
+      .argument('[paths...]', 'chain files or directories', ['chains']),
+  )
+    .option('--concurrency <n>', 'chains at once', positiveInt('--concurrency'), 4)
+    .option('--report <kind=file>', 'write a report: json=FILE or junit=FILE (repeatable)', collect, [])
+    .option('--audit <file>', 'append every event as a JSON line to this file')
+    .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
+    .addOption(new Option('--renderer <name>', 'progress display; json prints one event per line on stdout').choices(['default', 'simple', 'json']).default('default'))
+    .action(async (paths: string[], opts: RunOptions) => setExit(await (await commands.run()).runCommand(paths, opts, ctx)));
+
+  addConnectionOptions(
+    program
+      .command('watch')
+      .description('validate, then re-run a chain each time its file changes (q or Ctrl-C to quit)')
+      .argument('[paths...]', 'chain files or directories', ['chains']),
+  )
+    .option('--run-on-start', 'run every valid chain once at start', false)
+    .option('--audit <file>', 'append every event as a JSON line to this file')
+    .option('--audit-payloads', 'include request payloads and responses in the audit', false)
+    .addOption(new Option('--renderer <name>', 'progress display').choices(['default', 'simple']).default('default'))
+    .action(async (paths: string[], opts: WatchOptions) => setExit(await (await commands.watch()).watchCommand(paths, opts, ctx)));
+
+  program
+    .command('sim')
+    .description('run the built-in CXone simulator as a server and print its URL')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', (v) => Number(v), 0)
+    .option('--actions <file>', 'YAML file of scripted actions (merged over the built-in ones)')
+    .option('--rate-limit <rate>', 'tenant rate limit, e.g. 100/m or 50/s')
+    .action(async (opts: SimOptions) => setExit(await (await commands.sim()).simCommand(opts, ctx)));
 
   program
     .command('schema')
     .description('print the JSON Schema of chain format v1')
-    .action(async () => setExit(await schemaCommand(ctx)));
+    .action(async () => setExit(await (await commands.schema()).schemaCommand(ctx)));
 
   return program;
 }
@@ -56,7 +125,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = create
       // Help and version exit 0; every other parse problem is a usage error (SPEC 4: exit 2).
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.invalid;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
       ctx.stderr.write(`${ctx.errStyle.red('error:')} ${error.message}\n`);
       return EXIT.invalid;
     }

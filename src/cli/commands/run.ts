@@ -1,0 +1,114 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { loadChains } from '../../chain/index.js';
+import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
+import { createAuditWriter, eventForOutput } from '../../report/audit.js';
+import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { formatJunit } from '../../report/junit.js';
+import type { Redactor } from '../../report/redact.js';
+import { openConnection, type ConnectionOptions } from '../connection.js';
+import { inputsForChains, parseInputFlags } from '../inputs.js';
+import type { CommandContext } from '../context.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { createListrProgress, summaryLine } from '../render/listr-progress.js';
+import { formatMs } from '../render/step-text.js';
+
+export type RendererName = 'default' | 'simple' | 'json';
+
+export interface RunOptions extends ConnectionOptions {
+  input: string[];
+  concurrency: number;
+  report: string[];
+  audit?: string;
+  auditPayloads: boolean;
+  renderer: RendererName;
+}
+
+export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
+  const reports = parseReports(options.report);
+  const loaded = await loadChains(paths, { cwd: ctx.cwd });
+  if (loaded.diagnostics.length > 0) {
+    ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
+    ctx.stderr.write('nothing was run: fix the problems above first\n');
+    return EXIT.invalid;
+  }
+  const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
+  const connection = await openConnection(options, ctx);
+  const { client, redactor } = connection;
+
+  const out = options.renderer === 'json' ? ctx.stderr : ctx.stdout;
+  const audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor: redactor }) : undefined;
+  const progress = options.renderer === 'json' ? undefined : createListrProgress(loaded.chains, { renderer: options.renderer, style: ctx.style, redactor: redactor });
+  const onEvent = (event: ChainEvent) => {
+    audit?.write(event);
+    progress?.onEvent(event);
+    if (options.renderer === 'json') ctx.stdout.write(`${redactor.json(eventForOutput(event, options.auditPayloads))}\n`);
+  };
+
+  const controller = new AbortController();
+  let signalExit: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalExit !== undefined) process.exit(signalExit); // a second Ctrl-C means now
+    signalExit = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    ctx.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: cancelling the requests in flight, writing reports (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  let results: ChainResult[];
+  try {
+    results = await runChains(loaded.chains, {
+      client,
+      concurrency: options.concurrency,
+      signal: controller.signal,
+      onEvent,
+      env: ctx.env,
+      onSecret: (value) => redactor.add(value),
+      inputsFor: (chain) => inputs.get(chain) ?? {},
+    });
+    await progress?.done();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    audit?.close();
+    await connection.close();
+  }
+  await writeReports(reports, results, redactor);
+  printSummary(out, results, performance.now() - started, ctx);
+  if (signalExit !== undefined) return signalExit;
+  return results.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
+}
+
+interface ReportTargets {
+  json?: string;
+  junit?: string;
+}
+
+function parseReports(flags: readonly string[]): ReportTargets {
+  const targets: ReportTargets = {};
+  for (const flag of flags) {
+    const match = /^(json|junit)=(.+)$/.exec(flag);
+    if (!match) throw new UsageError(`--report ${JSON.stringify(flag)}: expected json=FILE or junit=FILE`);
+    targets[match[1] as keyof ReportTargets] = match[2];
+  }
+  return targets;
+}
+
+async function writeReports(targets: ReportTargets, results: readonly ChainResult[], redactor: Redactor): Promise<void> {
+  const write = async (file: string, text: string) => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, redactor.text(text));
+  };
+  if (targets.json) await write(targets.json, `${JSON.stringify({ results }, null, 2)}\n`);
+  if (targets.junit) await write(targets.junit, formatJunit(results));
+}
+
+function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[], ms: number, ctx: CommandContext): void {
+  const completed = results.filter((r) => r.final_status === 'completed').length;
+  const steps = results.reduce((n, r) => n + r.steps_executed, 0);
+  const style = out === ctx.stdout ? ctx.style : ctx.errStyle;
+  if (results.length > 1 || out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
+  const failed = results.length - completed;
+  out.write(`${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`);
+}

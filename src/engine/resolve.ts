@@ -1,0 +1,95 @@
+import type { Reference, Template } from '../chain/index.js';
+import type { StepStatus } from './result.js';
+
+/** What expressions can read during a run (SPEC 3.2). */
+export interface ResolveContext {
+  inputs: Readonly<Record<string, unknown>>;
+  /** Steps that have finished, by id. */
+  steps: ReadonlyMap<string, { status: StepStatus; output: unknown }>;
+  chainId: string;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  /** Called with every `secrets.*` value read, so outputs can redact it. */
+  onSecret?: (value: string) => void;
+}
+
+/** A reference that cannot be resolved at run time (SPEC 3.2: kind `unresolved_reference`). */
+export class UnresolvedReference extends Error {
+  override name = 'UnresolvedReference';
+  constructor(
+    readonly ref: Reference,
+    reason: string,
+  ) {
+    super(`${ref.text}: ${reason}`);
+  }
+}
+
+export const SECRET_ENV_PREFIX = 'CXCHAIN_SECRET_';
+
+/** Resolves a compiled template; a whole-value expression keeps its type, embedded ones become text. */
+export function resolveTemplate(template: Template, ctx: ResolveContext): unknown {
+  switch (template.kind) {
+    case 'literal':
+      return template.value;
+    case 'ref':
+      return resolveReference(template.ref, ctx);
+    case 'text':
+      return template.parts.map((part) => (typeof part === 'string' ? part : toText(resolveReference(part, ctx)))).join('');
+    case 'object':
+      return Object.fromEntries(template.entries.map(([key, value]) => [key, resolveTemplate(value, ctx)]));
+    case 'array':
+      return template.items.map((item) => resolveTemplate(item, ctx));
+  }
+}
+
+export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
+  const [first, ...rest] = ref.path;
+  const name = String(first);
+  switch (ref.root) {
+    case 'chain':
+      return ctx.chainId;
+    case 'run':
+      return ctx.runId;
+    case 'inputs':
+      if (!(name in ctx.inputs) || ctx.inputs[name] === undefined) throw new UnresolvedReference(ref, `the input \`${name}\` has no value (set it with --input ${name}=…)`);
+      return walk(ref, ctx.inputs[name], rest, `inputs.${name}`);
+    case 'env': {
+      const value = ctx.env[name];
+      if (value === undefined) throw new UnresolvedReference(ref, `the environment variable \`${name}\` is not set`);
+      return walk(ref, value, rest, `env.${name}`);
+    }
+    case 'secrets': {
+      const value = ctx.env[`${SECRET_ENV_PREFIX}${name}`];
+      if (value === undefined) throw new UnresolvedReference(ref, `the secret \`${name}\` is not set (set the environment variable ${SECRET_ENV_PREFIX}${name})`);
+      ctx.onSecret?.(value);
+      return walk(ref, value, rest, `secrets.${name}`);
+    }
+    case 'steps': {
+      const step = ctx.steps.get(name);
+      if (!step) throw new UnresolvedReference(ref, `the step \`${name}\` has not run`);
+      const [field, ...path] = rest;
+      if (field === 'status') return step.status;
+      if (step.status !== 'success' && step.status !== 'fallback') throw new UnresolvedReference(ref, `the step \`${name}\` ${step.status === 'failed' ? 'failed' : `was ${step.status}`} and has no output`);
+      return walk(ref, step.output, path, `steps.${name}.output`);
+    }
+  }
+}
+
+function walk(ref: Reference, value: unknown, path: readonly (string | number)[], prefix: string): unknown {
+  let current = value;
+  let where = prefix;
+  for (const segment of path) {
+    const next = typeof segment === 'number' ? `${where}[${segment}]` : `${where}.${segment}`;
+    if (current === null || typeof current !== 'object') throw new UnresolvedReference(ref, `\`${where}\` is ${current === null ? 'null' : `a ${typeof current}`}, so \`${next}\` does not exist`);
+    if (!Object.hasOwn(current, segment)) throw new UnresolvedReference(ref, `\`${where}\` has no ${typeof segment === 'number' ? 'item' : 'field'} \`${segment}\``);
+    current = (current as Record<string | number, unknown>)[segment];
+    where = next;
+  }
+  return current;
+}
+
+function toText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

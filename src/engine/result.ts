@@ -1,0 +1,97 @@
+import type { StepError } from '../cxone/types.js';
+
+export type StepStatus = 'success' | 'failed' | 'fallback' | 'skipped' | 'cancelled';
+export type FinalStatus = 'completed' | 'terminated_early';
+export type TerminationReason = 'abort' | 'global_timeout' | 'cancelled' | null;
+
+/** The error of a step as it appears in results: SPEC 5's fields, snake_case. */
+export interface StepErrorData {
+  kind: StepError['kind'];
+  message: string;
+  http_status: number | null;
+  server_message: string | null;
+  code: string | null;
+  context_id: string | null;
+  hint: string | null;
+}
+
+export interface FallbackResult {
+  kind: 'action' | 'output';
+  action_id: string | null;
+  status: 'success' | 'failed';
+  http_status: number | null;
+  attempts: number;
+  latency_ms: number;
+  error: StepErrorData | null;
+}
+
+/** One entry of `aggregated_responses` (SPEC 6). */
+export interface StepResult {
+  step_index: number;
+  step_id: string;
+  action_id: string;
+  status: StepStatus;
+  http_status: number | null;
+  attempts: number;
+  latency_ms: number;
+  started_at: string | null;
+  response_data: unknown;
+  error: StepErrorData | null;
+  fallback?: FallbackResult;
+}
+
+export interface StepCounts {
+  success: number;
+  failed: number;
+  fallback: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export interface ChainEndSummary {
+  final_status: FinalStatus;
+  termination_reason: TerminationReason;
+  steps_executed: number;
+  total_latency_ms: number;
+  completion_rate_percent: number;
+  counts: StepCounts;
+}
+
+/** The seed's per-step audit entry, kept in the result for compatibility. */
+export interface AuditEntry {
+  chain_id: string;
+  step_index: number;
+  action_id: string;
+  status: StepStatus;
+  latency_ms: number;
+  timestamp: string;
+}
+
+/** The result of one chain run (SPEC 6): plain data. */
+export interface ChainResult extends ChainEndSummary {
+  chain_id: string;
+  run_id: string;
+  file: string;
+  revision: number | null;
+  outputs: Record<string, unknown> | null;
+  /** Set when the chain's `outputs` could not be resolved. */
+  outputs_error?: string;
+  aggregated_responses: StepResult[];
+  audit_log: AuditEntry[];
+}
+
+export function toErrorData(error: StepError): StepErrorData {
+  return {
+    kind: error.kind,
+    message: error.message,
+    http_status: error.httpStatus ?? null,
+    server_message: error.serverMessage ?? null,
+    code: error.code ?? null,
+    context_id: error.contextId ?? null,
+    hint: error.hint ?? null,
+  };
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

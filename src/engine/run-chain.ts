@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { ChainModel, StepModel } from '../chain/index.js';
+import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.js';
+import type { ChainEvent, ErrorSummary, EventListener, StepRef } from './events.js';
+import { resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
+import {
+  round2,
+  toErrorData,
+  type AuditEntry,
+  type ChainResult,
+  type FallbackResult,
+  type StepCounts,
+  type StepResult,
+  type StepStatus,
+  type TerminationReason,
+} from './result.js';
+import { applyInputDefaults } from './inputs.js';
+
+export interface RunChainOptions {
+  client: DataActionClient;
+  /** Input values by name; defaults of the chain fill in the rest. */
+  inputs?: Readonly<Record<string, unknown>>;
+  /** Cancels the run: the request in flight is aborted, the rest is `cancelled`. */
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+  /** Default: a fresh UUID. */
+  runId?: string;
+  /** Where `env.*` and `secrets.*` are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Clock in ms since the epoch, shared with the client's deadline. Default `Date.now`. */
+  now?: () => number;
+  /** Called with every `secrets.*` value the run reads, so outputs can redact it. */
+  onSecret?: (value: string) => void;
+}
+
+type Emit = (event: DistributiveOmit<ChainEvent, 'ts' | 'run_id' | 'chain_id' | 'file'>) => void;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Runs one chain strictly in order (SPEC 3, 5, 6). Never throws for step failures: they are data. */
+export async function runChain(chain: ChainModel, options: RunChainOptions): Promise<ChainResult> {
+  const now = options.now ?? Date.now;
+  const runId = options.runId ?? randomUUID();
+  const listener = options.onEvent;
+  const emit: Emit = listener
+    ? (event) => listener({ ts: new Date(now()).toISOString(), run_id: runId, chain_id: chain.chainId, file: chain.file, ...event } as ChainEvent)
+    : () => undefined;
+  const ctx: ResolveContext & { steps: Map<string, { status: StepStatus; output: unknown }> } = {
+    inputs: applyInputDefaults(chain, options.inputs ?? {}),
+    steps: new Map(),
+    chainId: chain.chainId,
+    runId,
+    env: options.env ?? process.env,
+  };
+  if (options.onSecret) ctx.onSecret = options.onSecret;
+  const started = performance.now();
+  const deadline = now() + chain.globalTimeoutMs;
+  emit({ type: 'chain_start', revision: chain.revision ?? null, steps: chain.steps.length, global_timeout_ms: chain.globalTimeoutMs });
+
+  const results: StepResult[] = [];
+  let termination: TerminationReason = null;
+  for (const step of chain.steps) {
+    if (!termination && options.signal?.aborted) termination = 'cancelled';
+    if (!termination && now() >= deadline) termination = 'global_timeout';
+    if (termination) {
+      const skipped = notRun(step, termination === 'cancelled' ? 'cancelled' : 'skipped');
+      results.push(skipped);
+      emit({ type: 'step_end', ...refOf(step), result: skipped });
+      continue;
+    }
+    const result = await runStep(step, { client: options.client, ctx, deadline, signal: options.signal, emit, now });
+    results.push(result);
+    ctx.steps.set(step.id, { status: result.status, output: result.response_data });
+    emit({ type: 'step_end', ...refOf(step), result });
+    if (result.status === 'cancelled') termination = 'cancelled';
+    else if (result.error?.kind === 'global_timeout') termination = 'global_timeout';
+    else if (result.status === 'failed' && step.onFailure !== 'continue') termination = 'abort';
+  }
+
+  const { outputs, error: outputsError } = resolveOutputs(chain, ctx);
+  const counts = countStatuses(results);
+  const summary = {
+    final_status: termination ? ('terminated_early' as const) : ('completed' as const),
+    termination_reason: termination,
+    steps_executed: results.filter((r) => r.attempts > 0 || r.error !== null).length,
+    total_latency_ms: round2(performance.now() - started),
+    completion_rate_percent: round2((counts.success / chain.steps.length) * 100),
+    counts,
+  };
+  emit({ type: 'chain_end', ...summary });
+  const result: ChainResult = {
+    chain_id: chain.chainId,
+    run_id: runId,
+    file: chain.file,
+    revision: chain.revision ?? null,
+    ...summary,
+    outputs,
+    aggregated_responses: results,
+    audit_log: results.filter((r) => r.status !== 'skipped' && r.started_at).map((r) => auditEntry(chain.chainId, r)),
+  };
+  if (outputsError) result.outputs_error = outputsError;
+  return result;
+}
+
+interface StepContext {
+  client: DataActionClient;
+  ctx: ResolveContext;
+  deadline: number;
+  signal: AbortSignal | undefined;
+  emit: Emit;
+  now: () => number;
+}
+
+async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
+  const startedAt = new Date(run.now()).toISOString();
+  const t0 = performance.now();
+  const ref = refOf(step);
+  const payload = tryResolve(() => resolveTemplate(step.payload, run.ctx));
+  run.emit({ type: 'step_start', ...ref, fallback: false, ...(payload.ok ? { payload: payload.value } : {}) });
+  const outcome = payload.ok ? await execute(step, step.actionId, payload.value, step.timeoutMs, false, run) : unresolved(payload.error);
+  const base = { ...ref, started_at: startedAt, attempts: outcome.attempts, http_status: outcome.httpStatus ?? null };
+  if (outcome.ok) {
+    return { ...base, status: 'success', latency_ms: round2(performance.now() - t0), response_data: outcome.data, error: null };
+  }
+  const error = outcome.error;
+  const failed = (status: StepStatus, extra: Partial<StepResult> = {}): StepResult => ({
+    ...base,
+    status,
+    latency_ms: round2(performance.now() - t0),
+    response_data: null,
+    error: toErrorData(error),
+    ...extra,
+  });
+  if (error.kind === 'cancelled') return failed('cancelled');
+  if (error.kind === 'global_timeout' || step.onFailure !== 'fallback' || !step.fallback) return failed('failed');
+
+  const fallback = await runFallback(step, run);
+  if (fallback.result.status === 'success') return failed('fallback', { response_data: fallback.output, fallback: fallback.result });
+  return failed(fallback.cancelled ? 'cancelled' : 'failed', { fallback: fallback.result });
+}
+
+async function runFallback(step: StepModel, run: StepContext): Promise<{ result: FallbackResult; output: unknown; cancelled: boolean }> {
+  const fb = step.fallback;
+  if (!fb) throw new Error('runFallback called for a step without fallback');
+  const t0 = performance.now();
+  if (fb.kind === 'output') {
+    const output = tryResolve(() => resolveTemplate(fb.output, run.ctx));
+    const error = output.ok ? null : toErrorData(unresolvedError(output.error));
+    return {
+      result: { kind: 'output', action_id: null, status: output.ok ? 'success' : 'failed', http_status: null, attempts: 0, latency_ms: round2(performance.now() - t0), error },
+      output: output.ok ? output.value : null,
+      cancelled: false,
+    };
+  }
+  const payload = tryResolve(() => resolveTemplate(fb.payload, run.ctx));
+  run.emit({ type: 'step_start', ...refOf(step), fallback: true, ...(payload.ok ? { payload: payload.value } : {}) });
+  const outcome = payload.ok ? await execute(step, fb.actionId, payload.value, fb.timeoutMs, true, run) : unresolved(payload.error);
+  const result: FallbackResult = {
+    kind: 'action',
+    action_id: fb.actionId,
+    status: outcome.ok ? 'success' : 'failed',
+    http_status: outcome.httpStatus ?? null,
+    attempts: outcome.attempts,
+    latency_ms: round2(performance.now() - t0),
+    error: outcome.ok ? null : toErrorData(outcome.error),
+  };
+  return { result, output: outcome.ok ? outcome.data : null, cancelled: !outcome.ok && outcome.error.kind === 'cancelled' };
+}
+
+function execute(step: StepModel, actionId: string, payload: unknown, timeoutMs: number, fallback: boolean, run: StepContext): Promise<ExecuteResult> {
+  const ref = { ...refOf(step), fallback };
+  return run.client.execute({
+    actionId,
+    payload,
+    timeoutMs,
+    idempotent: step.idempotent,
+    retry: step.retry,
+    idempotencyKey: randomUUID(),
+    deadline: run.deadline,
+    ...(run.signal ? { signal: run.signal } : {}),
+    onAttempt: (info) =>
+      run.emit({ type: 'attempt', ...ref, attempt: info.attempt, request_id: info.requestId, http_status: info.httpStatus ?? null, latency_ms: round2(info.latencyMs), error: info.error ? summarize(info.error) : null }),
+    onRetry: (info) => run.emit({ type: 'retry', ...ref, attempt: info.attempt, reason: summarize(info.reason), wait_ms: Math.round(info.waitMs), wait_source: info.waitSource }),
+  });
+}
+
+type Resolved = { ok: true; value: unknown } | { ok: false; error: UnresolvedReference };
+
+function tryResolve(fn: () => unknown): Resolved {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    if (error instanceof UnresolvedReference) return { ok: false, error };
+    throw error;
+  }
+}
+
+function unresolvedError(error: UnresolvedReference): StepError {
+  return {
+    kind: 'unresolved_reference',
+    message: `cannot resolve ${error.message}; no request was sent`,
+    hint: 'check the step it reads from; with `on_failure: continue` on that step, later steps cannot use its output',
+  };
+}
+
+function unresolved(error: UnresolvedReference): ExecuteResult {
+  return { ok: false, error: unresolvedError(error), attempts: 0, latencyMs: 0 };
+}
+
+function resolveOutputs(chain: ChainModel, ctx: ResolveContext): { outputs: Record<string, unknown> | null; error?: string } {
+  const template = chain.outputs;
+  if (!template) return { outputs: null };
+  if (template.kind === 'literal') return { outputs: template.value as Record<string, unknown> };
+  if (template.kind !== 'object') return { outputs: null };
+  const outputs: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const [key, value] of template.entries) {
+    const resolved = tryResolve(() => resolveTemplate(value, ctx));
+    outputs[key] = resolved.ok ? resolved.value : null;
+    if (!resolved.ok) errors.push(`${key}: ${resolved.error.message}`);
+  }
+  return errors.length ? { outputs, error: errors.join('; ') } : { outputs };
+}
+
+function summarize(error: StepError): ErrorSummary {
+  return error.httpStatus === undefined ? { kind: error.kind, message: error.message } : { kind: error.kind, message: error.message, http_status: error.httpStatus };
+}
+
+function refOf(step: StepModel): StepRef {
+  return { step_index: step.index, step_id: step.id, action_id: step.actionId };
+}
+
+function notRun(step: StepModel, status: 'skipped' | 'cancelled'): StepResult {
+  return { ...refOf(step), status, http_status: null, attempts: 0, latency_ms: 0, started_at: null, response_data: null, error: null };
+}
+
+function countStatuses(results: readonly StepResult[]): StepCounts {
+  const counts: StepCounts = { success: 0, failed: 0, fallback: 0, skipped: 0, cancelled: 0 };
+  for (const r of results) counts[r.status] += 1;
+  return counts;
+}
+
+function auditEntry(chainId: string, r: StepResult): AuditEntry {
+  return { chain_id: chainId, step_index: r.step_index, action_id: r.action_id, status: r.status, latency_ms: r.latency_ms, timestamp: r.started_at ?? '' };
+}

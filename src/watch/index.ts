@@ -1,0 +1,1 @@
+export { startWatchSession, type WatchEvent, type WatchSession, type WatchSessionOptions } from './watch-session.js';

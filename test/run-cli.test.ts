@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { createSimulator, type Simulator } from '../src/sim/index.js';
+import { CLI, runCli, tempDir } from './helpers.js';
+
+const CHAIN = (id: string, steps: string) => `version: 1\nchain_id: ${id}\ndefaults:\n  retry: { max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 20 }\nsteps:\n${steps}`;
+
+describe('cxchain run with --sim (what npm start does)', () => {
+  test('runs every example chain to completion, exit 0', async () => {
+    const r = await runCli(['run', 'chains/', '--sim']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    for (const id of ['cust-data-sync-001', 'customer-eligibility', 'order-status-sms']) assert.match(r.stdout, new RegExp(id));
+    assert.match(r.stdout, /3 chains: 3 completed; 9 steps run in/);
+  });
+
+  test('--renderer json prints one event per line on stdout, the summary on stderr', async () => {
+    const r = await runCli(['run', 'chains/cust-data-sync-001.yaml', '--sim', '--renderer', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; chain_id: string; result?: { status: string } });
+    assert.deepEqual(events.map((e) => e.type), ['chain_start', 'step_start', 'attempt', 'step_end', 'step_start', 'attempt', 'step_end', 'step_start', 'attempt', 'step_end', 'chain_end']);
+    assert.ok(events.every((e) => e.chain_id === 'cust-data-sync-001'));
+    assert.match(r.stderr, /1 chain: 1 completed/);
+  });
+});
+
+describe('cxchain run against a server given by CXONE_* settings', () => {
+  let sim: Simulator;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    sim = await createSimulator({ actions: { 'da-broken': { status: 500, body: { message: 'script failed', contextId: 'ctx-123' } }, 'da-hang': { hang: true } } });
+    env = { CXONE_BASE_URL: sim.url, CXONE_TOKEN_URL: sim.tokenUrl, CXONE_CLIENT_ID: 'cli-test', CXONE_CLIENT_SECRET: 'Sup3r-Secret-Value!' };
+    ({ dir, cleanup } = await tempDir({
+      'chains/ok.yaml': CHAIN('ok', '  - action_id: da-echo\n    payload: { n: 1 }\n'),
+      'chains/fails.yaml': CHAIN('fails', '  - action_id: da-echo\n  - action_id: da-broken\n  - action_id: da-send-sms\n'),
+      'hang/hang.yaml': CHAIN('hang', '  - action_id: da-echo\n  - action_id: da-hang\n  - action_id: da-send-sms\n'),
+      'inputs/needs.yaml': 'version: 1\nchain_id: needs\ninputs:\n  customer_id: { type: string, required: true }\n  limit: { type: integer }\nsteps:\n  - action_id: da-echo\n    payload: { id: "${{ inputs.customer_id }}", limit: "${{ inputs.limit }}" }\n',
+      'secret/secret.yaml': CHAIN('secret', '  - action_id: da-echo\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n  - action_id: da-broken\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n'),
+    }));
+  });
+  after(async () => {
+    await sim.close();
+    await cleanup();
+  });
+  beforeEach(() => sim.reset());
+
+  test('a terminated chain exits 1; reports and audit are written', async () => {
+    const r = await runCli(['run', 'chains', '--renderer', 'simple', '--report', 'json=out/results.json', '--report', 'junit=out/junit.xml', '--audit', 'out/audit.jsonl'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const report = JSON.parse(await readFile(join(dir, 'out/results.json'), 'utf8')) as { results: { chain_id: string; final_status: string; aggregated_responses: { status: string; error: { context_id: string | null; hint: string | null } | null }[] }[] };
+    assert.deepEqual(report.results.map((x) => [x.chain_id, x.final_status]), [['fails', 'terminated_early'], ['ok', 'completed']]);
+    const failed = report.results[0]?.aggregated_responses[1];
+    assert.equal(failed?.status, 'failed');
+    assert.equal(failed?.error?.context_id, 'ctx-123');
+    assert.match(failed?.error?.hint ?? '', /execution logs/);
+    const junit = await readFile(join(dir, 'out/junit.xml'), 'utf8');
+    assert.match(junit, /<testsuites name="cxchain" tests="4" failures="1" errors="0" skipped="1"/);
+    const audit = (await readFile(join(dir, 'out/audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(audit.filter((e) => e.type === 'chain_end').length, 2);
+  });
+
+  test('inputs: required, typed, unknown names are usage errors before anything runs', async () => {
+    const missing = await runCli(['run', 'inputs'], { cwd: dir, env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /needs the input `customer_id`.*--input customer_id=/);
+    const wrongType = await runCli(['run', 'inputs', '--input', 'customer_id=C1', '--input', 'limit=lots'], { cwd: dir, env });
+    assert.equal(wrongType.code, 2);
+    assert.match(wrongType.stderr, /--input limit: expected a whole number, got "lots"/);
+    const unknown = await runCli(['run', 'inputs', '--input', 'customer_id=C1', '--input', 'regoin=x'], { cwd: dir, env });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--input regoin: no selected chain declares this input/);
+    assert.equal(sim.requests.length, 0);
+    const ok = await runCli(['run', 'inputs', '--input', 'customer_id=C1', '--input', 'limit=7'], { cwd: dir, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(sim.requests[0]?.body, { id: 'C1', limit: 7 });
+  });
+
+  test('a missing setting is a usage error that names the variable', async () => {
+    const r = await runCli(['run', 'chains'], { cwd: dir, env: { CXONE_BASE_URL: sim.url, CXONE_TOKEN_URL: sim.tokenUrl } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /CXONE_CLIENT_ID/);
+  });
+
+  test('an invalid chain sends nothing and exits 2', async () => {
+    const { dir: bad, cleanup: done } = await tempDir({ 'c.yaml': 'version: 1\nchain_id: c\nsteps:\n  - action_id: da-echo\n    on_failure: maybe\n' });
+    try {
+      const r = await runCli(['run', 'c.yaml'], { cwd: bad, env });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /c\.yaml:5:17/);
+      assert.equal(sim.requests.length, 0);
+    } finally {
+      await done();
+    }
+  });
+
+  test('SIGINT mid-run exits 130 and leaves an audit whose every line parses', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', 'hang', '--renderer', 'simple', '--audit', 'out/int.jsonl', '--report', 'json=out/int.json'], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const deadline = Date.now() + 10_000;
+    while (!sim.requests.some((r) => r.actionId === 'da-hang') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stderr);
+    const lines = (await readFile(join(dir, 'out/int.jsonl'), 'utf8')).trim().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as { type: string; termination_reason?: string; result?: { status: string } });
+    const end = events.at(-1);
+    assert.equal(end?.type, 'chain_end');
+    assert.equal(end?.termination_reason, 'cancelled');
+    assert.deepEqual(events.filter((e) => e.type === 'step_end').map((e) => e.result?.status), ['success', 'cancelled', 'cancelled']);
+    const report = JSON.parse(await readFile(join(dir, 'out/int.json'), 'utf8')) as { results: { termination_reason: string }[] };
+    assert.equal(report.results[0]?.termination_reason, 'cancelled');
+  });
+
+  test('the client secret, the token and secrets.* values appear nowhere', async () => {
+    const secretEnv = { ...env, CXCHAIN_SECRET_CRM_KEY: 'crm-key-5f3a9b' };
+    const outputs: string[] = [];
+    for (const renderer of ['simple', 'json']) {
+      const r = await runCli(['run', 'secret', '--renderer', renderer, '--audit', `out/s-${renderer}.jsonl`, '--audit-payloads', '--report', `json=out/s-${renderer}.json`, '--report', `junit=out/s-${renderer}.xml`], { cwd: dir, env: secretEnv });
+      assert.equal(r.code, 1, r.stderr);
+      outputs.push(r.stdout, r.stderr);
+      for (const f of [`out/s-${renderer}.jsonl`, `out/s-${renderer}.json`, `out/s-${renderer}.xml`]) outputs.push(await readFile(join(dir, f), 'utf8'));
+    }
+    const token = sim.requests[0]?.headers.authorization?.replace(/^Bearer /, '');
+    assert.ok(token && token.length > 10);
+    assert.deepEqual(sim.requests[0]?.body, { key: 'crm-key-5f3a9b' }, 'the secret reached the server');
+    const all = outputs.join('\n');
+    for (const secret of ['Sup3r-Secret-Value!', 'crm-key-5f3a9b', token]) assert.equal(all.includes(secret), false, `leaked ${secret}`);
+    assert.match(all, /\*\*\*/);
+  });
+});
