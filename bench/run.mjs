@@ -2,9 +2,7 @@
 // against the same zero-latency simulator in the same process and run (issue 4).
 // Usage: npm run build && node bench/run.mjs [runs]   (default 400 runs of the 3-step seed chain)
 import { Agent, request } from 'node:http';
-import { loadChains, runChain } from '../dist/index.js';
-import { createClient } from '../dist/cxone/index.js';
-import { createSimulator } from '../dist/sim/index.js';
+import { createClient, createSimulator, loadChains, runChain } from '../dist/index.js';
 
 const RUNS = Number(process.argv[2] ?? 400);
 const ROUNDS = 3;

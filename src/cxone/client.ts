@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { httpError, outcomeError, withHint } from './errors.js';
-import { MAX_ANSWER_BYTES, send, stopSignal, type HttpAnswer, type StopReason } from './http.js';
+import { createHttp, stopSignal, type HttpAnswer, type StopReason } from './http.js';
 import { backoffDelay, isRetryable, retryAfterMs } from './retry.js';
 import type { ConnectionSettings } from './settings.js';
 import { createTokenProvider, type AuthOutcome } from './token.js';
@@ -31,8 +31,8 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
-  const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-  const tokens = createTokenProvider(settings, { now, onToken: options.onToken });
+  const http = createHttp(options.maxAnswerBytes !== undefined ? { maxBytes: options.maxAnswerBytes } : {});
+  const tokens = createTokenProvider(settings, { http, now, onToken: options.onToken });
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
   /** One attempt: token, base URL, then the execute request. */
@@ -51,7 +51,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     } finally {
       authWait.dispose();
     }
-    const outcome = await send({
+    const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
       headers: {
@@ -66,12 +66,10 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
       timeoutMs: request.timeoutMs,
       deadline: request.deadline,
       signal: request.signal,
-      maxBytes,
       now,
     });
     if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, request.timeoutMs), sent: outcome.stopped ? true : outcome.sent };
     const answer = outcome.answer;
-    if (answer.tooLarge) return { ok: false, error: withHint({ kind: 'invalid_response', message: `${what}: the answer is larger than ${maxBytes / 1024 / 1024} MiB and was cut off`, httpStatus: answer.status }), sent: true };
     if (answer.status < 200 || answer.status >= 300) return { ok: false, error: httpError(what, answer), sent: true, answer, token: token.value };
     if (answer.text.trim() === '') return { ok: true, status: answer.status, data: null };
     try {
@@ -124,8 +122,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   return {
     execute,
     secrets: () => [settings.clientSecret, ...(settings.accessKeySecret ? [settings.accessKeySecret] : []), ...tokens.issued()],
-    // Node's fetch keeps connections in a pool that unrefs idle sockets; nothing to hold open.
-    close: async () => undefined,
+    close: async () => http.close(),
   };
 }
 

@@ -54,6 +54,7 @@ export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: t
     case 'cancelled':
       return { kind: 'cancelled', message: `${what}: cancelled` };
     default:
+      if (outcome.tooLarge) return withHint({ kind: 'invalid_response', message: `${what}: ${outcome.message} and was cut off` });
       return withHint({ kind: 'network', message: `${what}: ${outcome.message}` });
   }
 }

@@ -1,4 +1,5 @@
-import { ofetch } from 'ofetch';
+import { createFetch } from 'ofetch';
+import { ANSWER_TOO_LARGE, createTransport, TransportError } from './transport.js';
 
 /** Answers over this size are cut off and fail the step (SPEC 5). */
 export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
@@ -12,82 +13,65 @@ export interface HttpAnswer {
   headers: Headers;
   /** The body as text; empty for no body. */
   text: string;
-  /** True when the body passed `maxBytes` and was cut off. */
-  tooLarge: boolean;
 }
 
 export type HttpOutcome =
   | { ok: true; answer: HttpAnswer }
-  /** No answer: `sent` tells whether the request may have reached the server (SPEC 5 retry rules). */
-  | { ok: false; stopped?: undefined; sent: boolean; message: string }
+  /** No usable answer: `sent` tells whether the request may have reached the server (SPEC 5 retry rules). */
+  | { ok: false; stopped?: undefined; sent: boolean; message: string; tooLarge?: boolean }
   | { ok: false; stopped: StopReason };
 
 export interface HttpRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  /** A JSON-serialisable value, or a form-encoded string. */
-  body?: unknown;
+  /** The body, already serialised (JSON text or a form-encoded string). */
+  body?: string;
   /** Bound of this one request, ms. */
   timeoutMs: number;
   /** Absolute time (ms since the epoch, `now`'s clock) the request may not run past. */
   deadline?: number | undefined;
   signal?: AbortSignal | undefined;
-  maxBytes?: number;
   now: () => number;
 }
 
-// Errors raised before any byte of the request left: always safe to retry (SPEC 5).
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL', 'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED']);
-
-/**
- * One HTTP exchange over ofetch (its own retry off: cxchain's policy wraps this). Never throws:
- * every way it can end is data, so the retry loop decides in one place.
- */
-export async function send(request: HttpRequest): Promise<HttpOutcome> {
-  const stop = stopSignal(request);
-  try {
-    const response = await ofetch.raw(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body as string | Record<string, unknown> | undefined,
-      retry: 0,
-      redirect: 'manual',
-      responseType: 'stream',
-      ignoreResponseError: true,
-      signal: stop.signal,
-    });
-    const body = await readCapped(response._data as ReadableStream<Uint8Array> | undefined, request.maxBytes ?? MAX_ANSWER_BYTES);
-    return { ok: true, answer: { status: response.status, statusText: response.statusText, headers: response.headers, ...body } };
-  } catch (error) {
-    const reason = stop.reason();
-    if (reason) return { ok: false, stopped: reason };
-    const code = errorCode(error);
-    return { ok: false, sent: !(code && NOT_SENT.has(code)), message: describeNetworkError(error, code) };
-  } finally {
-    stop.dispose();
-  }
+export interface Http {
+  /** One HTTP exchange. Never throws: every way it can end is data, so the retry loop decides in one place. */
+  send(request: HttpRequest): Promise<HttpOutcome>;
+  /** Closes the kept-alive connections. */
+  close(): void;
 }
 
-async function readCapped(stream: ReadableStream<Uint8Array> | undefined, maxBytes: number): Promise<{ text: string; tooLarge: boolean }> {
-  if (!stream) return { text: '', tooLarge: false };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { text: '', tooLarge: true };
+/** HTTP through ofetch.raw with its own retry off (SPEC 2): cxchain's policy wraps this. */
+export function createHttp(options: { maxBytes?: number } = {}): Http {
+  const transport = createTransport({ maxBytes: options.maxBytes ?? MAX_ANSWER_BYTES });
+  const $fetch = createFetch({ fetch: transport.fetch, Headers, AbortController });
+  const send = async (request: HttpRequest): Promise<HttpOutcome> => {
+    const stop = stopSignal(request);
+    try {
+      const response = await $fetch.raw<string, 'text'>(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        retry: 0,
+        responseType: 'text',
+        ignoreResponseError: true,
+        signal: stop.signal,
+      });
+      return { ok: true, answer: { status: response.status, statusText: response.statusText, headers: response.headers, text: response._data ?? '' } };
+    } catch (error) {
+      const reason = stop.reason();
+      if (reason) return { ok: false, stopped: reason };
+      const cause = transportError(error);
+      if (cause?.code === ANSWER_TOO_LARGE) return { ok: false, sent: true, tooLarge: true, message: cause.message };
+      return { ok: false, sent: cause ? cause.sent : true, message: describeNetworkError(cause ?? error) };
+    } finally {
+      stop.dispose();
     }
-    chunks.push(value);
-  }
-  return { text: chunks.length === 1 ? Buffer.from(chunks[0] as Uint8Array).toString('utf8') : Buffer.concat(chunks).toString('utf8'), tooLarge: false };
+  };
+  return { send, close: transport.close };
 }
 
-/** One signal for the three ways a request is stopped (timeout, deadline, caller), remembering which came first. */
 export interface StopSignal {
   signal: AbortSignal;
   /** Which stop came first, if any. */
@@ -95,6 +79,7 @@ export interface StopSignal {
   dispose(): void;
 }
 
+/** One signal for the three ways a request is stopped (timeout, deadline, caller), remembering which came first. */
 export function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadline' | 'now'>): StopSignal {
   const controller = new AbortController();
   let reason: StopReason | undefined;
@@ -119,30 +104,24 @@ export function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | '
   };
 }
 
-/** The system error code somewhere down the cause chain (fetch wraps it twice). */
-function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
+/** The transport's error, somewhere down the cause chain (ofetch wraps it). */
+function transportError(error: unknown): TransportError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof TransportError) return e;
   return undefined;
 }
 
-function describeNetworkError(error: unknown, code: string | undefined): string {
-  let deepest: unknown = error;
-  while (deepest instanceof Error && deepest.cause instanceof Error) deepest = deepest.cause;
-  const message = deepest instanceof Error ? deepest.message : String(deepest);
-  switch (code) {
+function describeNetworkError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  switch (error instanceof TransportError ? error.code : undefined) {
     case 'ECONNREFUSED':
       return `connection refused (${message})`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `host not found (${message})`;
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
     case 'EPIPE':
       return `connection reset by the server (${message})`;
     default:
-      return code ? `${code}: ${message}` : message;
+      return message;
   }
 }

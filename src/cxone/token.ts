@@ -1,5 +1,5 @@
 import { httpError, outcomeError, withHint } from './errors.js';
-import { send, type HttpAnswer } from './http.js';
+import type { Http, HttpAnswer } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import type { StepError } from './types.js';
 
@@ -24,6 +24,7 @@ export interface TokenProvider {
 }
 
 export interface TokenProviderOptions {
+  http: Http;
   now: () => number;
   /** Called with each new token the moment it is obtained (GitHub Actions masks it). */
   onToken?: ((token: string) => void) | undefined;
@@ -31,11 +32,12 @@ export interface TokenProviderOptions {
 
 /** OAuth2 for CXone (SPEC 5): client credentials or the access-key password grant, with issuer discovery. */
 export function createTokenProvider(settings: ConnectionSettings, options: TokenProviderOptions): TokenProvider {
-  const { now } = options;
+  const { now, http } = options;
+  const discover = (url: string, field: string) => discoverUrl(http, url, field, now);
   const issued: string[] = [];
   let cached: { token: string; refreshAt: number } | undefined;
   let pendingToken: Promise<AuthOutcome<string>> | undefined;
-  const tokenUrl = memo(() => (settings.tokenUrl ? ok(settings.tokenUrl) : discover(`${settings.issuer}/.well-known/openid-configuration`, 'token_endpoint', now)));
+  const tokenUrl = memo(() => (settings.tokenUrl ? ok(settings.tokenUrl) : discover(`${settings.issuer}/.well-known/openid-configuration`, 'token_endpoint')));
   let apiBase: ((token: string) => Promise<AuthOutcome<string>>) | undefined;
 
   const requestToken = async (): Promise<AuthOutcome<string>> => {
@@ -54,7 +56,7 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       form.set('client_secret', settings.clientSecret);
     }
     const what = `token request to ${url.value}`;
-    const outcome = await send({ url: url.value, method: 'POST', headers, body: form.toString(), timeoutMs: AUTH_TIMEOUT_MS, now });
+    const outcome = await http.send({ url: url.value, method: 'POST', headers, body: form.toString(), timeoutMs: AUTH_TIMEOUT_MS, now });
     if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300) {
@@ -83,7 +85,7 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       apiBase ??= memoBy((t: string) => {
         const tenantId = tenantIdOf(t);
         if (!tenantId) return Promise.resolve({ ok: false as const, sent: true, error: withHint({ kind: 'auth', message: 'the access token has no tenantId claim, so the API base cannot be discovered; set CXONE_BASE_URL (or --base-url)' }) });
-        return discover(`${settings.issuer}/.well-known/cxone-configuration?tenantId=${encodeURIComponent(tenantId)}`, 'api_endpoint', now);
+        return discover(`${settings.issuer}/.well-known/cxone-configuration?tenantId=${encodeURIComponent(tenantId)}`, 'api_endpoint');
       });
       return raceAbort(apiBase(token), signal);
     },
@@ -94,9 +96,9 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
   };
 }
 
-async function discover(url: string, field: string, now: () => number): Promise<AuthOutcome<string>> {
+async function discoverUrl(http: Http, url: string, field: string, now: () => number): Promise<AuthOutcome<string>> {
   const what = `discovery document ${url}`;
-  const outcome = await send({ url, method: 'GET', headers: { accept: 'application/json' }, timeoutMs: AUTH_TIMEOUT_MS, now });
+  const outcome = await http.send({ url, method: 'GET', headers: { accept: 'application/json' }, timeoutMs: AUTH_TIMEOUT_MS, now });
   if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
   if (outcome.answer.status < 200 || outcome.answer.status >= 300) return { ok: false, error: httpError(what, outcome.answer), sent: true, answer: outcome.answer };
   const value = (parseJson(outcome.answer.text) as Record<string, unknown> | undefined)?.[field];
