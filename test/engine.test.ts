@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateChains, type ChainModel } from '../src/chain/index.js';
 import { createClient } from '../src/cxone/index.js';
 import type { DataActionClient } from '../src/cxone/types.js';
-import { runChain, type ChainEvent } from '../src/engine/index.js';
+import { runChain, runChains, type ChainEvent } from '../src/engine/index.js';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
 
 function chain(yaml: string): ChainModel {
@@ -209,5 +209,21 @@ steps:
     const missing = await runChain(c, { client, env: {} });
     assert.equal(missing.aggregated_responses[0]?.error?.kind, 'unresolved_reference');
     assert.match(missing.aggregated_responses[0]?.error?.message ?? '', /CXCHAIN_SECRET_CRM_KEY/);
+  });
+
+  test('ten chains at once share one token request and run in parallel', async () => {
+    const fresh = createClient({ baseUrl: sim.url, tokenUrl: sim.tokenUrl, clientId: 'c', clientSecret: 's', grant: 'client_credentials', authMethod: 'body', scope: 'x', executePath: '/api/v2/integration/data-actions/{actionId}/execute' });
+    sim.setAction('da-slow', { latency_ms: 150, body: { ok: true } });
+    const chains = Array.from({ length: 10 }, (_, i) => chain(`version: 1\nchain_id: par-${i}\nsteps:\n  - action_id: da-slow\n  - action_id: da-echo\n`));
+    const finished: number[] = [];
+    const t0 = performance.now();
+    const results = await runChains(chains, { client: fresh, concurrency: 10, onResult: (_r, i) => finished.push(i) });
+    const elapsed = performance.now() - t0;
+    await fresh.close();
+    assert.equal(sim.tokenRequests.length, 1);
+    assert.deepEqual(results.map((r) => r.chain_id), chains.map((c) => c.chainId), 'results in chain order');
+    assert.ok(results.every((r) => r.final_status === 'completed'));
+    assert.equal(finished.length, 10);
+    assert.ok(elapsed < 1000, `10 chains with a 150 ms step ran concurrently in ${elapsed.toFixed(0)} ms`);
   });
 });

@@ -134,3 +134,40 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     assert.match(all, /\*\*\*/);
   });
 });
+
+describe('cxchain sim as a server', () => {
+  test('serves scripted actions and a rate limit; run retries after Retry-After and shows the wait', async () => {
+    const { dir, cleanup } = await tempDir({
+      'actions.yaml': 'actions:\n  da-limited:\n    body: { ok: true }\n    sequence:\n      - { status: 429, retry_after: 1 }\n',
+      'c.yaml': CHAIN('limited', '  - action_id: da-limited\n  - action_id: da-echo\n'),
+    });
+    const sim = spawn(process.execPath, [CLI, 'sim', '--actions', 'actions.yaml', '--rate-limit', '100/m'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        sim.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          const line = /^(http:\/\/127\.0\.0\.1:\d+)\n/m.exec(out);
+          if (line?.[1]) resolve(line[1]);
+        });
+        sim.on('close', (code) => reject(new Error(`sim exited ${code}`)));
+      });
+      const env = { CXONE_BASE_URL: url, CXONE_TOKEN_URL: `${url}/oauth/token`, CXONE_CLIENT_ID: 'id', CXONE_CLIENT_SECRET: 'secret-xyz' };
+      const t0 = performance.now();
+      const r = await runCli(['run', 'c.yaml', '--renderer', 'simple'], { cwd: dir, env });
+      const elapsed = performance.now() - t0;
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /da-limited — attempt 1 failed \(429\); waiting 1\.0 s \(Retry-After\)/);
+      assert.match(r.stdout, /da-limited — passed after 2 attempts \(200, /);
+      assert.ok(elapsed >= 1000, `waited the Retry-After second (${elapsed.toFixed(0)} ms)`);
+      const busy = await runCli(['sim', '--rate-limit', 'lots'], { cwd: dir });
+      assert.equal(busy.code, 2);
+      assert.match(busy.stderr, /N\/s or N\/m/);
+    } finally {
+      sim.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => (sim.exitCode !== null ? resolve(sim.exitCode) : sim.on('close', resolve)));
+      assert.equal(code, 130);
+      await cleanup();
+    }
+  });
+});

@@ -38,7 +38,8 @@ export function httpError(what: string, answer: HttpAnswer): StepError {
   const server = parseErrorBody(answer.text);
   const status = `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
   const kind: FailureKind = answer.status === 429 ? 'rate_limited' : answer.status === 401 || answer.status === 403 ? 'auth' : 'http';
-  let message = `${what}: ${status}${server.serverMessage ? ` — ${server.serverMessage}` : ''}`;
+  const said = server.serverMessage && server.serverMessage !== answer.statusText ? ` — ${server.serverMessage}` : '';
+  let message = `${what}: ${status}${said}`;
   const location = answer.headers.get('location');
   if (answer.status >= 300 && answer.status < 400 && location) message += ` (redirects to ${location}; point the URL there)`;
   return withHint({ kind, message, httpStatus: answer.status, ...server });

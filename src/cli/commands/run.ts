@@ -13,6 +13,11 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { createListrProgress, summaryLine } from '../render/listr-progress.js';
 import { formatMs } from '../render/step-text.js';
 
+/** Whether a stream is a terminal. */
+export function isTTY(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
 export type RendererName = 'default' | 'simple' | 'json';
 
 export interface RunOptions extends ConnectionOptions {
@@ -38,7 +43,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
 
   const out = options.renderer === 'json' ? ctx.stderr : ctx.stdout;
   const audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor: redactor }) : undefined;
-  const progress = options.renderer === 'json' ? undefined : createListrProgress(loaded.chains, { renderer: options.renderer, style: ctx.style, redactor: redactor });
+  const progress = options.renderer === 'json' ? undefined : createListrProgress(loaded.chains, { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style: ctx.style, redactor });
   const onEvent = (event: ChainEvent) => {
     audit?.write(event);
     progress?.onEvent(event);
@@ -108,7 +113,8 @@ function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[
   const completed = results.filter((r) => r.final_status === 'completed').length;
   const steps = results.reduce((n, r) => n + r.steps_executed, 0);
   const style = out === ctx.stdout ? ctx.style : ctx.errStyle;
-  if (results.length > 1 || out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
+  // With progress on screen each chain has its summary line already; JSON events have none.
+  if (out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
   const failed = results.length - completed;
   out.write(`${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`);
 }

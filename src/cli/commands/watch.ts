@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { inputsForChains, parseInputFlags } from '../inputs.js';
 import { createListrProgress, summaryLine } from '../render/listr-progress.js';
+import { isTTY } from './run.js';
 
 export interface WatchOptions extends ConnectionOptions {
   input: string[];
@@ -33,7 +34,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     } catch (error) {
       say(`${style.red('✖')} ${(error as Error).message}`);
     }
-    const progress = createListrProgress([chain], { renderer: options.renderer, style, redactor });
+    const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style, redactor });
     const onEvent = (event: ChainEvent) => {
       audit?.write(event);
       progress.onEvent(event);

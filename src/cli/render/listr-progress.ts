@@ -17,18 +17,23 @@ function deferred<T>(): Deferred<T> {
 }
 
 // listr2's wrapper type is generic over renderers we never name; this is the part we use.
-type TaskHandle = Pick<ListrTaskWrapper<unknown, never, never>, 'title' | 'skip'>;
+type TaskHandle = Pick<ListrTaskWrapper<unknown, never, never>, 'title' | 'skip' | 'output'>;
 
 interface ChainChannel {
   started: Deferred<void>;
   steps: Deferred<StepResult>[];
   stepTasks: (TaskHandle | undefined)[];
+  /** The latest live status of each step; events can come before listr has started the step's task. */
+  stepStatus: (string | undefined)[];
   chainTask?: TaskHandle;
   ended: Deferred<ChainEndEvent>;
 }
 
 export interface ListrProgressOptions {
+  /** `default` is the live tree on a TTY and plain lines elsewhere; `simple` is always plain lines. */
   renderer: 'default' | 'simple';
+  /** Whether stdout, where listr2 draws, is a terminal. */
+  isTTY: boolean;
   style: Style;
   redactor: Redactor;
 }
@@ -42,11 +47,31 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
   const channels = new Map<string, ChainChannel>();
   const byFile = (chain: { file: string }) => channels.get(chain.file);
   for (const chain of chains) {
-    channels.set(chain.file, { started: deferred(), steps: chain.steps.map(() => deferred()), stepTasks: [], ended: deferred() });
+    channels.set(chain.file, { started: deferred(), steps: chain.steps.map(() => deferred()), stepTasks: [], stepStatus: [], ended: deferred() });
   }
-  const stepTitle = (chain: ChainModel, index: number) => {
+  const plain = options.renderer === 'simple' || !options.isTTY;
+  // Plain lines of concurrent chains interleave, so there each step line names its chain.
+  const prefixChain = plain && chains.length > 1;
+  const stepTitle = (chain: { chainId: string; steps: ChainModel['steps'] }, index: number) => {
     const step = chain.steps[index];
-    return step ? `${step.id}${step.id !== step.actionId ? style.dim(` (${step.actionId})`) : ''}` : '';
+    if (!step) return '';
+    return `${prefixChain ? `${chain.chainId} › ` : ''}${step.id}${step.id !== step.actionId ? style.dim(` (${step.actionId})`) : ''}`;
+  };
+  const chainsByFile = new Map(chains.map((c) => [c.file, c]));
+  // The tree redraws a title in place; plain lines print a task's output as a line of its own.
+  const show = (task: TaskHandle, text: string) => {
+    if (plain) task.output = text;
+    else task.title = text;
+  };
+  const setStatus = (event: { file: string; step_index: number }, status: string) => {
+    const chain = chainsByFile.get(event.file);
+    const channel = channels.get(event.file);
+    if (!chain || !channel) return undefined;
+    const text = redactor.text(`${stepTitle(chain, event.step_index)} ${style.dim('—')} ${status}`);
+    channel.stepStatus[event.step_index] = text;
+    const task = channel.stepTasks[event.step_index];
+    if (task) show(task, text);
+    return text;
   };
 
   const list = new Listr(
@@ -61,6 +86,8 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
             title: stepTitle(chain, index),
             task: async (_c: unknown, stepTask: TaskHandle) => {
               channel.stepTasks[index] = stepTask;
+              const status = channel.stepStatus[index];
+              if (status) show(stepTask, status);
               const result = await (channel.steps[index] as Deferred<StepResult>).promise;
               const text = redactor.text(`${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`);
               if (result.status === 'skipped') return stepTask.skip(text);
@@ -80,8 +107,7 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
       concurrent: true,
       exitOnError: false,
       registerSignalListeners: false,
-      renderer: options.renderer,
-      fallbackRenderer: 'simple',
+      renderer: plain ? 'simple' : 'default',
       rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: false, showErrorMessage: true },
     },
   );
@@ -94,21 +120,17 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
       case 'chain_start':
         channel.started.resolve();
         break;
-      case 'attempt': {
-        const task = channel.stepTasks[event.step_index];
-        if (task && event.error) task.title = redactor.text(`${task.title.split(' — ')[0]} — attempt ${event.attempt} failed: ${event.error.message}`);
-        break;
-      }
       case 'retry': {
-        const task = channel.stepTasks[event.step_index];
-        if (task) task.title = redactor.text(`${task.title.split(' — ')[0]} — attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`);
+        const waiting = setStatus(event, `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`);
+        // No event marks the end of the wait; the renderer knows its length.
+        setTimeout(() => {
+          if (channel.stepStatus[event.step_index] === waiting) setStatus(event, `attempt ${event.attempt + 1}${event.fallback ? ' of the fallback' : ''}`);
+        }, event.wait_ms).unref();
         break;
       }
-      case 'step_start': {
-        const task = channel.stepTasks[event.step_index];
-        if (task && event.fallback) task.title = `${task.title.split(' — ')[0]} — running fallback`;
+      case 'step_start':
+        if (event.fallback) setStatus(event, 'running fallback');
         break;
-      }
       case 'step_end':
         channel.steps[event.step_index]?.resolve(event.result);
         break;
