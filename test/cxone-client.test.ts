@@ -346,3 +346,41 @@ describe('retry policy as data', () => {
     for (const [error, sent, idempotent, expected] of table) assert.equal(isRetryable(error, sent, idempotent), expected, JSON.stringify([error, sent, idempotent]));
   });
 });
+
+describe('CXone client: the run-wide rate limit and cool-down (issue 7)', () => {
+  test('--rate-limit keeps every window under the tenant limit: no 429s, nothing lost', async () => {
+    const sim = await createSimulator({ rateLimit: { limit: 5, windowMs: 500 } });
+    try {
+      const client = createClient(settingsFor(sim), { rateLimit: { limit: 5, windowMs: 500 } });
+      const t0 = performance.now();
+      const results = await Promise.all(Array.from({ length: 15 }, () => client.execute(request('da-echo'))));
+      const elapsed = performance.now() - t0;
+      assert.ok(results.every((r) => r.ok && r.attempts === 1));
+      assert.equal(sim.requests.filter((r) => r.status === 429).length, 0);
+      // 15 requests at 5 per 500 ms: three bursts, the last one about 1 s after the first.
+      assert.ok(elapsed >= 1000 && elapsed < 1600, `took ${elapsed.toFixed(0)} ms`);
+      const arrivals = sim.requests.map((r) => r.at).sort((a, b) => a - b);
+      for (let i = 5; i < arrivals.length; i++) assert.ok((arrivals[i] as number) - (arrivals[i - 5] as number) >= 500, 'no six requests within one window');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('a 429 with Retry-After holds back the other executions of the run until then', async () => {
+    const sim = await createSimulator();
+    try {
+      sim.setAction('da-limited', { sequence: [{ status: 429, retry_after: 1 }], body: { ok: true } });
+      const client = createClient(settingsFor(sim));
+      const first = client.execute(request('da-limited'));
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      const other = await client.execute(request('da-echo'));
+      const waited = performance.now() - t0;
+      assert.equal(other.ok, true);
+      assert.ok(waited >= 800, `the other execution waited for the cool-down (${waited.toFixed(0)} ms)`);
+      assert.equal((await first).attempts, 2);
+    } finally {
+      await sim.close();
+    }
+  });
+});

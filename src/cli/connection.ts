@@ -2,12 +2,14 @@ import { createClient, resolveConnection, ConfigError, type ConnectionFlags } fr
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
-import { createSimulator } from '../sim/index.js';
+import { createSimulator, parseRateLimit } from '../sim/index.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit-codes.js';
 
 export interface ConnectionOptions extends ConnectionFlags {
   sim: boolean;
+  /** `--rate-limit N/s|N/m`: shared by every chain of the run. */
+  rateLimit?: string | undefined;
 }
 
 export interface Connection {
@@ -24,6 +26,12 @@ const SIM_CREDENTIALS = { CXONE_CLIENT_ID: 'cxchain-sim', CXONE_CLIENT_SECRET: '
 
 /** The client for `run` and `watch`: against the embedded simulator with `--sim`, else the tenant. */
 export async function openConnection(options: ConnectionOptions, ctx: CommandContext): Promise<Connection> {
+  let rateLimit;
+  try {
+    rateLimit = options.rateLimit ? parseRateLimit(options.rateLimit) : undefined;
+  } catch (error) {
+    throw new UsageError(`--rate-limit: ${(error as Error).message}`);
+  }
   const sim = options.sim ? await createSimulator({ port: 0 }) : undefined;
   let client: DataActionClient;
   let target: string;
@@ -33,6 +41,7 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
     const settings = resolveConnection(flags, env);
     target = sim ? `the built-in simulator at ${sim.url}` : (settings.baseUrl ?? settings.issuer ?? 'CXone');
     client = createClient(settings, {
+      rateLimit,
       // GitHub masks a value from the moment it sees this command (SPEC 8).
       onToken: ctx.env.GITHUB_ACTIONS === 'true' ? (token: string) => ctx.stdout.write(`::add-mask::${token}\n`) : undefined,
     });

@@ -41,6 +41,7 @@ export function addConnectionOptions(command: Command): Command {
     .option('--execute-path <path>', 'execute path with {actionId} (env CXONE_EXECUTE_PATH)')
     .addOption(new Option('--auth-method <method>', 'how client credentials are sent to the token URL').choices(['body', 'basic']))
     .option('--input <name=value>', 'set an input of the chains (repeatable; YAML scalar)', collect, [])
+    .option('--rate-limit <rate>', "the tenant's request limit shared by all chains, e.g. 100/m or 50/s (default none)")
     .addHelpText('after', '\nCredentials come from the environment only: CXONE_CLIENT_ID, CXONE_CLIENT_SECRET\n(or CXONE_GRANT=password with CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET).');
 }
 

@@ -3,6 +3,7 @@ import { httpError, outcomeError, withHint } from './errors.js';
 import { createHttp, stopSignal, type HttpAnswer, type StopReason } from './http.js';
 import { backoffDelay, isRetryable, retryAfterMs } from './retry.js';
 import type { ConnectionSettings } from './settings.js';
+import { createThrottle, type RateLimit } from './throttle.js';
 import { createTokenProvider, type AuthOutcome } from './token.js';
 import type { DataActionClient, ExecuteRequest, ExecuteResult, StepError } from './types.js';
 
@@ -15,6 +16,8 @@ export interface ClientOptions {
   random?: () => number;
   /** Called with each access token the moment it is obtained (GitHub Actions masks it). */
   onToken?: ((token: string) => void) | undefined;
+  /** The tenant's limit, shared by every execution of this client. Default none. */
+  rateLimit?: RateLimit | undefined;
   /** Answers larger than this fail the step. Default 10 MiB (SPEC 5). */
   maxAnswerBytes?: number;
 }
@@ -33,10 +36,11 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const random = options.random ?? Math.random;
   const http = createHttp(options.maxAnswerBytes !== undefined ? { maxBytes: options.maxAnswerBytes } : {});
   const tokens = createTokenProvider(settings, { http, now, onToken: options.onToken });
+  const throttle = createThrottle(options.rateLimit, now, sleep);
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
   /** One attempt: token, base URL, then the execute request. */
-  const attempt = async (request: ExecuteRequest, requestId: string): Promise<{ ok: true; status: number; data: unknown } | ({ ok: false; token?: string } & Failure)> => {
+  const attempt = async (request: ExecuteRequest, requestId: string): Promise<{ ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)> => {
     const what = `[POST] ${request.actionId}`;
     // Getting a token is shared by every chain, so one caller's timeout must not cancel it: the
     // caller only stops waiting at its own timeout, deadline or cancellation.
@@ -51,6 +55,10 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     } finally {
       authWait.dispose();
     }
+    // The rate limit counts requests as they leave, so its slot is taken only once nothing else can delay the send.
+    const gate = await throttle.acquire({ signal: request.signal, deadline: request.deadline });
+    if (gate === 'cancelled') return { ok: false, unsent: true, sent: false, error: { kind: 'cancelled', message: `${what}: cancelled while waiting for the rate limit` } };
+    if (gate === 'global_timeout') return { ok: false, unsent: true, sent: false, error: withHint({ kind: 'global_timeout', message: `${what}: the rate limit has no free slot before the chain's global timeout` }) };
     const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
@@ -88,11 +96,12 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     let retries = 0;
     let reauthenticated = false;
     for (;;) {
-      attempts += 1;
       const requestId = randomUUID();
       const t0 = performance.now();
       const result = await attempt(request, requestId);
       const latencyMs = performance.now() - t0;
+      if (!result.ok && result.unsent) return { ok: false, error: result.error, attempts, latencyMs: done() };
+      attempts += 1;
       if (result.ok) {
         request.onAttempt?.({ attempt: attempts, requestId, httpStatus: result.status, latencyMs });
         return { ok: true, httpStatus: result.status, data: result.data, attempts, latencyMs: done() };
@@ -107,8 +116,10 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
         tokens.invalidate(result.token);
         continue;
       }
-      if (retries + 1 >= request.retry.maxAttempts || !isRetryable(error, result.sent, request.idempotent)) return fail();
       const waitFromServer = retryAfterMs(answer, now());
+      // The tenant said when it will take requests again: hold back every chain of the run, not just this one.
+      if (error.kind === 'rate_limited' && waitFromServer !== undefined) throttle.coolDown(now() + waitFromServer);
+      if (retries + 1 >= request.retry.maxAttempts || !isRetryable(error, result.sent, request.idempotent)) return fail();
       const waitMs = waitFromServer ?? backoffDelay(request.retry, retries, random);
       if (request.deadline !== undefined && now() + waitMs >= request.deadline) {
         return fail({ ...error, message: `${error.message} (not retried: waiting ${(waitMs / 1000).toFixed(1)} s would pass the chain's global timeout)` });

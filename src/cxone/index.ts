@@ -4,3 +4,4 @@ export { hintFor } from './hints.js';
 export { isRetryable, backoffDelay, retryAfterMs } from './retry.js';
 export { MAX_ANSWER_BYTES } from './http.js';
 export { DEFAULT_RETRY, type DataActionClient, type ExecuteRequest, type ExecuteResult, type StepError, type FailureKind, type RetryPolicy, type AttemptInfo, type RetryInfo } from './types.js';
+export { createThrottle, type RateLimit, type Throttle } from './throttle.js';
