@@ -132,6 +132,7 @@ function yamlMessage(code: string, message: string, lineText: string, pos: Posit
     return key ? `the key \`${key.trim()}\` appears twice in the same mapping` : 'a key appears twice in the same mapping';
   }
   if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation; YAML allows only spaces';
+  if (/call stack/i.test(message)) return 'the document is nested too deeply to read; a chain needs only a few levels';
   return `YAML syntax error: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+.*$/, '')}`;
 }
 
