@@ -66,7 +66,10 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     }
     const body = parseJson(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = typeof body?.access_token === 'string' ? body.access_token : '';
-    if (!token) return { ok: false, error: withHint({ kind: 'auth', message: `${what}: the answer has no access_token`, httpStatus: answer.status }), sent: true };
+    if (!token) {
+      const said = body === undefined ? ` (it is not JSON: ${JSON.stringify(answer.text.trim().slice(0, 80))})` : '';
+      return { ok: false, error: withHint({ kind: 'auth', message: `${what}: the answer has no access_token${said}; check the token URL`, httpStatus: answer.status }), sent: true };
+    }
     const lifetimeMs = (Number(body?.expires_in) > 0 ? Number(body?.expires_in) : DEFAULT_EXPIRES_IN_S) * 1000;
     cached = { token, refreshAt: now() + lifetimeMs - Math.min(REFRESH_BEFORE_MS, lifetimeMs / 2) };
     issued.push(token);
