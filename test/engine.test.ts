@@ -226,4 +226,26 @@ steps:
     assert.equal(finished.length, 10);
     assert.ok(elapsed < 1000, `10 chains with a 150 ms step ran concurrently in ${elapsed.toFixed(0)} ms`);
   });
+
+  test('--concurrency is honoured exactly; results come back in input order whatever the completion order', async () => {
+    sim.setAction('da-slow', { latency_ms: 60, body: {} });
+    const chains = Array.from({ length: 9 }, (_, i) => chain(`version: 1\nchain_id: c-${i}\nsteps:\n  - action_id: ${i % 2 ? 'da-slow' : 'da-echo'}\n  - action_id: da-slow\n    id: second\n`));
+    let running = 0;
+    let peak = 0;
+    const completion: string[] = [];
+    const results = await runChains(chains, {
+      client,
+      concurrency: 3,
+      onEvent: (e) => {
+        if (e.type === 'chain_start') peak = Math.max(peak, ++running);
+        if (e.type === 'chain_end') {
+          running -= 1;
+          completion.push(e.chain_id);
+        }
+      },
+    });
+    assert.equal(peak, 3);
+    assert.deepEqual(results.map((r) => r.chain_id), chains.map((c) => c.chainId));
+    assert.notDeepEqual(completion, results.map((r) => r.chain_id), 'chains finished out of order, yet results are in order');
+  });
 });
