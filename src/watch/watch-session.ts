@@ -1,144 +1,199 @@
-import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import { diagnostic, discoverChainFiles, readChainFile, validateParsed, type ChainModel, type Diagnostic } from '../chain/index.js';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { discoverChainFiles, type ChainModel, type Diagnostic } from '../chain/index.js';
 import type { ChainResult } from '../engine/index.js';
-
-export type WatchEvent =
-  | { type: 'ready'; files: string[]; valid: number; diagnostics: Diagnostic[] }
-  | { type: 'invalid'; file: string; diagnostics: Diagnostic[] }
-  | { type: 'run_start'; chain: ChainModel }
-  | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: boolean }
-  | { type: 'deleted'; file: string };
+import { createChainChecker } from './chain-check.js';
+import type { CancelReason, InputProblems, WatchEvent } from './events.js';
+import { watchChainFiles } from './file-watcher.js';
 
 export interface WatchSessionOptions {
-  paths: readonly string[];
-  cwd: string;
-  /** Quiet time after the last change before a file is run, ms. Default 100 (SPEC 7). */
+  /** Chain files and directories. Default `['chains']`. */
+  paths?: readonly string[];
+  /** Base for relative paths and for how files are named. Default `process.cwd()`. */
+  cwd?: string;
+  /** Quiet time after a file's last change before it is validated and run, ms. Default 100 (SPEC 7). */
   debounceMs?: number;
-  /** Run every valid chain once at start. Default false. */
-  runOnStart?: boolean;
-  /** Runs one chain; must end soon after `signal` aborts. Supplied by the caller (progress, audit). */
-  run: (chain: ChainModel, signal: AbortSignal) => Promise<ChainResult>;
+  /** `--input` values by name; each chain gets those it declares. Default none. */
+  inputs?: Readonly<Record<string, unknown>>;
+  /**
+   * Runs one chain; must settle soon after `signal` aborts (the engine's `runChain` does). The
+   * caller supplies it, with its progress display and audit.
+   */
+  run: (chain: ChainModel, options: { inputs: Record<string, unknown>; signal: AbortSignal }) => Promise<ChainResult>;
+  /** Everything that happens after start; the session itself prints nothing. */
   onEvent: (event: WatchEvent) => void;
 }
 
+type ResolvedOptions = Required<WatchSessionOptions>;
+
+/** Applies the defaults of `WatchSessionOptions`, once. */
+export function resolveWatchOptions(options: WatchSessionOptions): ResolvedOptions {
+  return {
+    paths: options.paths?.length ? options.paths : ['chains'],
+    cwd: options.cwd ?? process.cwd(),
+    debounceMs: options.debounceMs ?? 100,
+    inputs: options.inputs ?? {},
+    run: options.run,
+    onEvent: options.onEvent,
+  };
+}
+
+/** What the first validation found, for the header. */
+export interface WatchStart {
+  /** Every chain file found, in discovery order. */
+  files: string[];
+  /** The valid chains (a second file with a chain id already seen is not among them). */
+  chains: ChainModel[];
+  /** Problems of the paths and files, as `validate` reports them. */
+  diagnostics: Diagnostic[];
+  /** Valid chains that cannot run yet, e.g. a required input not given. */
+  needsInputs: InputProblems[];
+  /** `--input` names no valid chain declares. */
+  unusedInputs: string[];
+}
+
 export interface WatchSession {
-  /** Stops watching, cancels the run in flight and waits for it to end. */
+  readonly start: WatchStart;
+  /** Queues every valid chain that can run (`--run-on-start`); they run one after another. */
+  runAll(): void;
+  /** Stops watching, cancels the run in flight and waits for it to end (its `run_end` included). */
   close(): Promise<void>;
 }
 
-const CHAIN_FILE = /\.ya?ml$/i;
+interface Pending {
+  chain: ChainModel;
+  inputs: Record<string, unknown>;
+}
+
+interface Running extends Pending {
+  controller: AbortController;
+  /** The first reason it was cancelled for, if it was. */
+  reason?: CancelReason;
+  done?: Promise<void>;
+}
 
 /**
- * The edit loop of SPEC 7: validate everything, then run one chain each time its file changes.
- * One run at a time; a change to the chain that is running cancels that run and starts it again,
- * a change to another chain queues it.
+ * The edit loop of SPEC 7: validate everything, then validate and run one chain each time its
+ * file changes. One run at a time, so its live progress has the screen: a change to the running
+ * chain cancels that run and starts it again first; a change to another chain queues it. The
+ * latest version of a file is what runs; a file that turns invalid or is deleted leaves the queue
+ * (and cancels its run).
  */
-export async function startWatchSession(options: WatchSessionOptions): Promise<WatchSession> {
-  const debounceMs = options.debounceMs ?? 100;
-  const display = (abs: string) => {
-    const rel = relative(options.cwd, abs);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+export async function startWatchSession(input: WatchSessionOptions): Promise<WatchSession> {
+  const options = resolveWatchOptions(input);
+  const { cwd, onEvent } = options;
+  const checker = createChainChecker({ cwd, inputs: options.inputs });
+  const display = (path: string) => {
+    const rel = relative(cwd, path);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
   };
-  const chainIds = new Map<string, string>();
-  const timers = new Map<string, NodeJS.Timeout>();
-  const queue: string[] = [];
-  let current: { file: string; controller: AbortController; done: Promise<void> } | undefined;
+  const queue: Pending[] = [];
+  const restarts = new Set<string>();
+  let current: Running | undefined;
   let closed = false;
 
-  const check = (file: string): { chain?: ChainModel; diagnostics: Diagnostic[] } => {
-    const result = validateParsed(file, readChainFile(resolve(options.cwd, file)));
-    const chain = result.chain;
-    if (chain) {
-      const other = [...chainIds].find(([f, id]) => f !== file && id === chain.chainId);
-      if (other) {
-        return { diagnostics: [diagnostic('chain.duplicate_chain_id', file, { line: chain.line, column: chain.column }, `chain_id \`${chain.chainId}\` is already used by ${other[0]}`, 'chain ids must be unique across the repository: rename one of them')] };
-      }
-      chainIds.set(file, chain.chainId);
-    } else {
-      chainIds.delete(file);
-    }
-    return result;
+  const dequeue = (file: string) => {
+    const index = queue.findIndex((p) => p.chain.file === file);
+    if (index >= 0) queue.splice(index, 1);
+  };
+  const cancel = (file: string, reason: CancelReason) => {
+    if (current?.chain.file !== file) return;
+    current.reason ??= reason;
+    current.controller.abort();
   };
 
   const pump = () => {
     if (current || closed) return;
-    const file = queue.shift();
-    if (!file) return;
-    const { chain, diagnostics } = check(file);
-    if (!chain) {
-      options.onEvent({ type: 'invalid', file, diagnostics });
-      pump();
-      return;
-    }
-    const controller = new AbortController();
-    options.onEvent({ type: 'run_start', chain });
-    const done = options
-      .run(chain, controller.signal)
-      .then((result) => options.onEvent({ type: 'run_end', chain, result, cancelled: controller.signal.aborted }))
+    const next = queue.shift();
+    if (!next) return;
+    const running: Running = { ...next, controller: new AbortController() };
+    current = running;
+    onEvent({ type: 'run_start', chain: next.chain, restart: restarts.delete(next.chain.file) });
+    running.done = options
+      .run(next.chain, { inputs: next.inputs, signal: running.controller.signal })
+      .then(
+        (result) => {
+          const cancelled = result.termination_reason === 'cancelled' ? (running.reason ?? 'closed') : null;
+          onEvent({ type: 'run_end', chain: next.chain, result, cancelled });
+        },
+        (error: unknown) => onEvent({ type: 'error', file: next.chain.file, message: `the run of ${next.chain.chainId} failed: ${error instanceof Error ? error.message : String(error)}` }),
+      )
       .finally(() => {
         current = undefined;
         pump();
       });
-    current = { file, controller, done };
   };
 
-  const enqueue = (file: string) => {
-    if (current?.file === file) current.controller.abort();
-    if (!queue.includes(file)) queue.push(file);
+  const changed = (path: string) => {
+    const file = display(path);
+    const checked = checker.check(file);
+    if (checked.kind === 'gone') return; // its unlink is on the way
+    if (checked.kind === 'invalid' || checked.problems.length > 0) {
+      dequeue(file);
+      cancel(file, 'invalid');
+      if (checked.kind === 'invalid') onEvent({ type: 'invalid', file, diagnostics: checked.diagnostics });
+      else onEvent({ type: 'needs_inputs', chain: checked.chain, problems: checked.problems });
+      return;
+    }
+    const pending: Pending = { chain: checked.chain, inputs: checked.inputs };
+    const index = queue.findIndex((p) => p.chain.file === file);
+    if (current?.chain.file === file) {
+      // SPEC 7: a change during a run cancels that run and starts it again, before anything queued.
+      cancel(file, 'changed');
+      restarts.add(file);
+      if (index >= 0) queue.splice(index, 1);
+      queue.unshift(pending);
+    } else if (index >= 0) {
+      queue[index] = pending;
+    } else {
+      queue.push(pending);
+      if (current) onEvent({ type: 'queued', chain: checked.chain, behind: current.chain });
+    }
     pump();
   };
 
-  const onChange = (absolute: string) => {
-    const file = display(absolute);
-    clearTimeout(timers.get(file));
-    timers.set(
-      file,
-      setTimeout(() => {
-        timers.delete(file);
-        enqueue(file);
-      }, debounceMs),
-    );
+  const removed = (path: string) => {
+    const file = display(path);
+    checker.forget(file);
+    dequeue(file);
+    restarts.delete(file);
+    cancel(file, 'deleted');
+    onEvent({ type: 'deleted', file });
   };
 
-  const discovered = await discoverChainFiles(options.paths, { cwd: options.cwd });
-  const diagnostics = [...discovered.diagnostics];
-  let valid = 0;
+  const discovered = await discoverChainFiles(options.paths, { cwd });
+  const start: WatchStart = { files: discovered.files, chains: [], diagnostics: [...discovered.diagnostics], needsInputs: [], unusedInputs: [] };
+  const runnable: Pending[] = [];
   for (const file of discovered.files) {
-    const result = check(file);
-    diagnostics.push(...result.diagnostics);
-    if (result.chain) valid += 1;
+    const checked = checker.check(file);
+    if (checked.kind === 'invalid') start.diagnostics.push(...checked.diagnostics);
+    if (checked.kind !== 'valid') continue;
+    start.chains.push(checked.chain);
+    if (checked.problems.length) start.needsInputs.push({ chain: checked.chain, problems: checked.problems });
+    else runnable.push({ chain: checked.chain, inputs: checked.inputs });
   }
-  const roots = (options.paths.length ? options.paths : ['chains']).map((p) => resolve(options.cwd, p));
-  const watcher: FSWatcher = watch(roots, {
-    ignoreInitial: true,
-    atomic: true,
-    ignored: (path, stats) => {
-      if (roots.includes(path)) return false;
-      const name = basename(path);
-      if (name.startsWith('.') || name === 'node_modules') return true;
-      return stats?.isFile() === true && !CHAIN_FILE.test(name);
-    },
+  start.unusedInputs = checker.unusedInputs(start.chains);
+
+  const watcher = await watchChainFiles({
+    roots: options.paths.map((p) => resolve(cwd, p)),
+    debounceMs: options.debounceMs,
+    onChange: changed,
+    onRemove: removed,
+    onError: (error) => onEvent({ type: 'error', message: `watching failed: ${error.message}` }),
   });
-  watcher.on('add', onChange).on('change', onChange);
-  watcher.on('unlink', (absolute) => {
-    const file = display(absolute);
-    clearTimeout(timers.get(file));
-    chainIds.delete(file);
-    if (current?.file === file) current.controller.abort();
-    options.onEvent({ type: 'deleted', file });
-  });
-  await new Promise<void>((ready) => watcher.once('ready', ready));
-  options.onEvent({ type: 'ready', files: discovered.files, valid, diagnostics });
-  if (options.runOnStart) for (const file of discovered.files) if (chainIds.has(file)) enqueue(file);
 
   return {
+    start,
+    runAll() {
+      for (const pending of runnable) if (!queue.some((p) => p.chain.file === pending.chain.file) && current?.chain.file !== pending.chain.file) queue.push(pending);
+      pump();
+    },
     async close() {
+      if (closed) return;
       closed = true;
-      for (const timer of timers.values()) clearTimeout(timer);
       queue.length = 0;
-      current?.controller.abort();
-      await Promise.all([watcher.close(), current?.done]);
+      const running = current;
+      if (running) cancel(running.chain.file, 'closed');
+      await Promise.all([watcher.close(), running?.done]);
     },
   };
 }

@@ -1,14 +1,13 @@
 import type { ChainModel } from '../../chain/index.js';
-import { runChain, type ChainEvent } from '../../engine/index.js';
+import { runChain } from '../../engine/index.js';
 import { createAuditWriter } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
-import { startWatchSession, type WatchEvent } from '../../watch/index.js';
+import { startWatchSession, type CancelReason, type WatchEvent, type WatchStart } from '../../watch/index.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { inputsForChains, parseInputFlags } from '../inputs.js';
-import { createListrProgress, summaryLine } from '../render/listr-progress.js';
-import { isTTY } from './run.js';
+import { parseInputFlags } from '../inputs.js';
+import { createListrProgress } from '../render/listr-progress.js';
 
 export interface WatchOptions extends ConnectionOptions {
   input: string[];
@@ -18,75 +17,176 @@ export interface WatchOptions extends ConnectionOptions {
   renderer: 'default' | 'simple';
 }
 
-/** `cxchain watch` (SPEC 7): runs until `q`, Ctrl-C or SIGTERM; every run is cancelled cleanly. */
+const CANCELLED_BECAUSE: Record<CancelReason, string> = {
+  changed: 'its file changed; running it again',
+  invalid: 'its file changed and cannot run as it is',
+  deleted: 'its file was deleted',
+  closed: 'quitting',
+};
+
+/**
+ * `cxchain watch` (SPEC 7): the session validates and runs; this prints, owns the connection and
+ * the audit, and waits for `q` (exit 0), Ctrl-C or SIGINT (130), or SIGTERM (143).
+ */
 export async function watchCommand(paths: string[], options: WatchOptions, ctx: CommandContext): Promise<number> {
   const given = parseInputFlags(options.input);
-  const connection = await openConnection(options, ctx);
-  const { client, redactor } = connection;
-  const audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor }) : undefined;
-  const { style } = ctx;
-  const say = (line: string) => ctx.stdout.write(`${redactor.text(line)}\n`);
+  const quit = listenForQuit(process.stdin, ctx);
+  try {
+    const connection = await openConnection(options, ctx);
+    const { client, redactor } = connection;
+    let audit: ReturnType<typeof createAuditWriter> | undefined;
+    const { style } = ctx;
+    const say = (line: string) => ctx.stdout.write(`${redactor.text(line)}\n`);
+    const time = () => style.dim(new Date().toTimeString().slice(0, 8));
+    const stdoutIsTTY = (ctx.stdout as { isTTY?: boolean }).isTTY === true;
 
-  const run = async (chain: ChainModel, signal: AbortSignal) => {
-    let inputs: Record<string, unknown> = {};
-    try {
-      inputs = inputsForChains([chain], Object.fromEntries(Object.entries(given).filter(([name]) => chain.inputs.some((i) => i.name === name)))).get(chain) ?? {};
-    } catch (error) {
-      say(`${style.red('✖')} ${(error as Error).message}`);
-    }
-    const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style, redactor });
-    const onEvent = (event: ChainEvent) => {
-      audit?.write(event);
-      progress.onEvent(event);
-    };
-    const result = await runChain(chain, { client, inputs, signal, onEvent, env: ctx.env, onSecret: (v) => redactor.add(v) });
-    await progress.done();
-    return result;
-  };
-
-  const onEvent = (event: WatchEvent) => {
-    switch (event.type) {
-      case 'ready':
-        if (event.diagnostics.length) ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
-        say(`${style.bold('watching')} ${paths.join(', ') || 'chains'}: ${event.valid} valid chain${event.valid === 1 ? '' : 's'} of ${event.files.length} file${event.files.length === 1 ? '' : 's'}, running against ${connection.target}`);
-        say(style.dim(`save a chain file to run it; ${interactive ? 'press q to quit, ' : ''}Ctrl-C to stop`));
-        break;
-      case 'invalid':
-        say(`\n${style.red('✖')} ${event.file} is invalid; fix it and save again`);
-        ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
-        break;
-      case 'run_start':
-        say(`\n${style.cyan('▶')} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)}`);
-        break;
-      case 'run_end':
-        say(`${event.cancelled ? style.yellow('■ cancelled') : '●'} ${event.chain.chainId}: ${summaryLine(event.result, style)}`);
-        break;
-      case 'deleted':
-        say(`\n${style.yellow('−')} ${event.file} was deleted`);
-        break;
-    }
-  };
-
-  const interactive = process.stdin.isTTY === true;
-  const session = await startWatchSession({ paths, cwd: ctx.cwd, runOnStart: options.runOnStart, run, onEvent });
-  const code = await new Promise<number>((resolve) => {
-    process.once('SIGINT', () => resolve(EXIT.sigint));
-    process.once('SIGTERM', () => resolve(EXIT.sigterm));
-    if (interactive) {
-      process.stdin.setRawMode(true);
-      process.stdin.setEncoding('utf8').on('data', (key: string) => {
-        if (key === 'q' || key === 'Q') resolve(EXIT.ok);
-        else if (key === '\u0003') resolve(EXIT.sigint);
+    const run = async (chain: ChainModel, { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal }) => {
+      const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: stdoutIsTTY, style, redactor });
+      const result = await runChain(chain, {
+        client,
+        inputs,
+        signal,
+        env: ctx.env,
+        onSecret: (value) => redactor.add(value),
+        onEvent: (event) => {
+          audit?.write(event);
+          progress.onEvent(event);
+        },
       });
+      await progress.done();
+      return result;
+    };
+
+    // A finished run needs no line of its own: its progress ends with the chain's summary.
+    const onEvent = (event: WatchEvent) => {
+      switch (event.type) {
+        case 'invalid':
+          say(`\n${time()} ${style.red('✖')} ${event.file} is not a valid chain; fix it and save again`);
+          ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
+          break;
+        case 'needs_inputs':
+          say(`\n${time()} ${style.yellow('!')} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)} cannot run:`);
+          for (const problem of event.problems) say(`  ${problem}`);
+          break;
+        case 'queued':
+          say(`${time()} ${style.dim('…')} ${event.chain.chainId} changed; it runs when ${event.behind.chainId} ends`);
+          break;
+        case 'run_start':
+          say(`\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)}`);
+          break;
+        case 'run_end':
+          if (event.cancelled) say(`${time()} ${style.yellow('■')} ${event.chain.chainId} cancelled: ${CANCELLED_BECAUSE[event.cancelled]}`);
+          break;
+        case 'deleted':
+          say(`\n${time()} ${style.yellow('−')} ${event.file} was deleted`);
+          break;
+        case 'error':
+          say(`${time()} ${style.red('✖')} ${event.message}`);
+          break;
+      }
+    };
+
+    try {
+      if (options.audit) audit = createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor });
+      const session = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, run, onEvent });
+      const { start } = session;
+      if (start.diagnostics.some((d) => d.code === 'path.not_found')) {
+        await session.close();
+        ctx.stderr.write(formatDiagnosticsText(start.diagnostics, { style: ctx.errStyle }));
+        ctx.stderr.write('nothing was watched: pass files or directories that exist\n');
+        return EXIT.invalid;
+      }
+      printHeader(start, paths, { target: connection.target, interactive: quit.interactive, runOnStart: options.runOnStart }, ctx, say);
+      if (options.runOnStart) session.runAll();
+      const code = await quit.requested;
+      await session.close();
+      say(style.dim('stopped watching'));
+      return code;
+    } finally {
+      audit?.close();
+      await connection.close();
     }
-  });
-  if (interactive) {
-    process.stdin.setRawMode(false);
-    process.stdin.pause();
+  } finally {
+    quit.dispose();
   }
-  await session.close();
-  audit?.close();
-  await connection.close();
-  say(style.dim('stopped watching'));
-  return code;
+}
+
+function printHeader(start: WatchStart, paths: readonly string[], how: { target: string; interactive: boolean; runOnStart: boolean }, ctx: CommandContext, say: (line: string) => void): void {
+  const { style } = ctx;
+  // An empty folder is fine here: the chains to watch may not be written yet.
+  const diagnostics = start.diagnostics.filter((d) => d.code !== 'path.no_chains');
+  if (diagnostics.length) ctx.stdout.write(`${formatDiagnosticsText(diagnostics, { style })}\n`);
+  for (const { chain, problems } of start.needsInputs) {
+    say(`${style.yellow('!')} ${chain.chainId} ${style.dim(`(${chain.file})`)} cannot run yet:`);
+    for (const problem of problems) say(`  ${problem}`);
+  }
+  for (const name of start.unusedInputs) say(`${style.yellow('!')} --input ${name}: no valid chain declares this input (yet)`);
+  const files = start.files.length;
+  const invalid = files - start.chains.length;
+  say(
+    `${style.bold('watching')} ${(paths.length ? paths : ['chains']).join(', ')}: ${files} chain file${files === 1 ? '' : 's'}` +
+      `${invalid ? `, ${style.red(`${invalid} invalid`)}` : ''}; runs go to ${how.target}`,
+  );
+  const quit = how.interactive ? 'press q to quit' : 'Ctrl-C to quit';
+  say(style.dim(`${how.runOnStart ? 'running every valid chain once, then ' : ''}save a chain file to run it; ${quit}`));
+}
+
+interface QuitListener {
+  /** Settles with the exit code of the first request to quit. */
+  requested: Promise<number>;
+  /** Whether keys are read (stdin is a terminal). */
+  interactive: boolean;
+  /** Stops listening and gives the terminal back as it was. */
+  dispose(): void;
+}
+
+/**
+ * `q` (exit 0) and Ctrl-C (130) on a terminal, SIGINT (130) and SIGTERM (143) always. In raw
+ * mode Ctrl-C arrives as the byte 0x03, not as a signal. A second Ctrl-C or signal while stopping
+ * quits at once. Without a terminal on stdin, keys are not read and stdin is left alone.
+ */
+function listenForQuit(stdin: NodeJS.ReadStream, ctx: CommandContext): QuitListener {
+  let code: number | undefined;
+  let settle!: (code: number) => void;
+  const requested = new Promise<number>((resolve) => (settle = resolve));
+  const interactive = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
+  const request = (next: number, force: boolean) => {
+    if (code === undefined) {
+      code = next;
+      settle(next);
+    } else if (force) {
+      ctx.stderr.write('quitting without waiting for the run to end\n');
+      dispose();
+      process.exit(code);
+    }
+  };
+  const onSigint = () => request(EXIT.sigint, true);
+  const onSigterm = () => request(EXIT.sigterm, true);
+  const onKeys = (keys: string) => {
+    for (const key of keys) {
+      if (key === 'q' || key === 'Q') request(EXIT.ok, false);
+      else if (key === '\u0003') request(EXIT.sigint, true);
+    }
+  };
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    if (interactive) {
+      stdin.off('data', onKeys);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  if (interactive) {
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onKeys);
+    stdin.resume();
+  }
+  return { requested, interactive, dispose };
 }

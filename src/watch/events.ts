@@ -1,0 +1,36 @@
+import type { ChainModel, Diagnostic } from '../chain/index.js';
+import type { ChainResult } from '../engine/index.js';
+
+/** Why a run stopped before its chain ended on its own. */
+export type CancelReason =
+  /** Its file changed to a valid chain: the run is started again. */
+  | 'changed'
+  /** Its file changed to something that cannot run (invalid, or an input is missing). */
+  | 'invalid'
+  /** Its file was deleted or moved away. */
+  | 'deleted'
+  /** The session was closed (`q`, Ctrl-C, SIGTERM). */
+  | 'closed';
+
+/** A valid chain that cannot run as it is, with what a person must do about it. */
+export interface InputProblems {
+  chain: ChainModel;
+  problems: string[];
+}
+
+/** What a watch session reports; the CLI turns these into lines, the session prints nothing. */
+export type WatchEvent =
+  /** A file changed and is not a valid chain; watching goes on. */
+  | { type: 'invalid'; file: string; diagnostics: Diagnostic[] }
+  /** A file changed to a valid chain that still cannot run (e.g. a required `--input` is missing). */
+  | ({ type: 'needs_inputs' } & InputProblems)
+  /** A chain changed while another one runs; it runs when that one ends. */
+  | { type: 'queued'; chain: ChainModel; behind: ChainModel }
+  /** `restart` is true when this run replaces a run of the same file cancelled by the change. */
+  | { type: 'run_start'; chain: ChainModel; restart: boolean }
+  /** `cancelled` says why the run was cut short, or null when the chain ended by itself. */
+  | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: CancelReason | null }
+  /** A watched chain file disappeared (deleted, or renamed: the new name arrives as a change). */
+  | { type: 'deleted'; file: string }
+  /** The file system watcher or a run failed unexpectedly; watching goes on. */
+  | { type: 'error'; message: string; file?: string };
