@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostics.js';
 import { discoverChainFiles, type DiscoverOptions } from './discover.js';
 import { buildModel, type ChainDocument, type ChainModel } from './model.js';
@@ -24,7 +25,8 @@ export interface LoadResult {
 /** Discovers, parses and validates chain files: all three layers of SPEC 3.1, every problem at once. */
 export async function loadChains(paths: readonly string[], options: DiscoverOptions = {}): Promise<LoadResult> {
   const discovered = await discoverChainFiles(paths, options);
-  const results = discovered.files.map((file) => validateParsed(file, readChainFile(file)));
+  const cwd = options.cwd ?? process.cwd();
+  const results = discovered.files.map((file) => validateParsed(file, readChainFile(resolve(cwd, file), file)));
   return collect(discovered.files, results, discovered.diagnostics);
 }
 
@@ -51,16 +53,16 @@ export interface ValidateResult {
  */
 export async function validateFiles(paths: readonly string[], options: DiscoverOptions = {}): Promise<ValidateResult> {
   const discovered = await discoverChainFiles(paths, options);
-  const results = validateFileSummaries(discovered.files);
+  const results = validateFileSummaries(discovered.files, options.cwd);
   return collect(discovered.files, results, discovered.diagnostics);
 }
 
 type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnostic[] };
 
 /** Validates files one by one, keeping summaries only. */
-export function validateFileSummaries(files: readonly string[]): SummaryResult[] {
+export function validateFileSummaries(files: readonly string[], cwd: string = process.cwd()): SummaryResult[] {
   return files.map((file) => {
-    const { chain, diagnostics } = validateParsed(file, readChainFile(file));
+    const { chain, diagnostics } = validateParsed(file, readChainFile(resolve(cwd, file), file));
     return chain ? { file, chain: summarize(chain), diagnostics } : { file, diagnostics };
   });
 }

@@ -30,12 +30,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Reads and parses one chain file: the YAML layer of SPEC 3.1. Never throws. Synchronous on
  * purpose: chain files are small, and a thousand async reads spend longer queueing on the
- * thread pool than reading.
+ * thread pool than reading. `file` names it in diagnostics and the model (default: `path`).
  */
-export function readChainFile(file: string): ParsedFile {
+export function readChainFile(path: string, file: string = path): ParsedFile {
   let bytes: Buffer;
   try {
-    const fd = openSync(file, 'r');
+    const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
       if (size > MAX_FILE_BYTES) {
