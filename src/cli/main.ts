@@ -4,9 +4,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { PACKAGE_ROOT } from './package-root.js';
-import type { ValidateFormat } from './commands/validate.js';
+import type { ValidateOptions } from './commands/validate.js';
+import type { ListOptions } from './commands/list.js';
 import type { RunOptions } from './commands/run.js';
 import type { SimOptions } from './commands/sim.js';
+import type { PlanOptions } from './commands/plan.js';
+import { parseShard } from './shard.js';
 import type { WatchOptions } from './commands/watch.js';
 
 // Commands load on use: `validate` must not pay for the HTTP client, listr2 or the simulator.
@@ -15,6 +18,7 @@ const commands = {
   list: () => import('./commands/list.js'),
   schema: () => import('./commands/schema.js'),
   run: () => import('./commands/run.js'),
+  plan: () => import('./commands/plan.js'),
   sim: () => import('./commands/sim.js'),
   watch: () => import('./commands/watch.js'),
 };
@@ -45,6 +49,8 @@ export function addConnectionOptions(command: Command): Command {
     .addHelpText('after', '\nCredentials come from the environment only: CXONE_CLIENT_ID, CXONE_CLIENT_SECRET\n(or CXONE_GRANT=password with CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET).');
 }
 
+const SHARD_HELP = 'only shard I of N (1-based): files split by a hash of their path, for a CI matrix';
+
 function version(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -63,14 +69,16 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .description('check chain files: YAML, JSON Schema and semantics; every problem with file:line:col')
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
-    .action(async (paths: string[], opts: { format: ValidateFormat }) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
+    .option('--shard <I/N>', SHARD_HELP, parseShard)
+    .action(async (paths: string[], opts: ValidateOptions) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
 
   program
     .command('list')
     .description('list the chains found (file, chain_id, revision, steps)')
     .argument('[paths...]', 'chain files or directories', ['chains'])
-    .option('--json', 'print JSON (for CI matrices)', false)
-    .action(async (paths: string[], opts: { json: boolean }) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
+    .option('--json', 'print JSON on one line (for CI matrices)', false)
+    .option('--shard <I/N>', SHARD_HELP, parseShard)
+    .action(async (paths: string[], opts: ListOptions) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
 
   addConnectionOptions(
     program
@@ -83,6 +91,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
     .addOption(new Option('--renderer <name>', 'progress display; json prints one event per line on stdout').choices(['default', 'simple', 'json']).default('default'))
+    .option('--shard <I/N>', SHARD_HELP, parseShard)
     .action(async (paths: string[], opts: RunOptions) => setExit(await (await commands.run()).runCommand(paths, opts, ctx)));
 
   addConnectionOptions(
@@ -96,6 +105,15 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--audit-payloads', 'include request payloads and responses in the audit', false)
     .addOption(new Option('--renderer <name>', 'progress display').choices(['default', 'simple']).default('default'))
     .action(async (paths: string[], opts: WatchOptions) => setExit(await (await commands.watch()).watchCommand(paths, opts, ctx)));
+
+  program
+    .command('plan')
+    .description('compare the chains with a git ref: added, changed and removed chains, step by step, validated, revision bumps checked')
+    .argument('[paths...]', 'chain files or directories', ['chains'])
+    .option('--base <ref>', 'git ref to compare with, e.g. origin/main (default in a pull request: origin/$GITHUB_BASE_REF)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--no-revision-check', 'do not fail when a changed chain keeps its revision')
+    .action(async (paths: string[], opts: PlanOptions) => setExit(await (await commands.plan()).planCommand(paths, opts, ctx)));
 
   program
     .command('sim')

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../chain/diagnostics.js';
-import { formatAnnotation } from './github.js';
 
 export interface TextFormatOptions {
   /** Colour for severities and hints; identity functions when off. */
@@ -35,17 +34,6 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
   const files = new Set(diagnostics.map((d) => d.file)).size;
   const summary = `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
   return `${blocks.join('\n\n')}\n\n${summary}\n`;
-}
-
-export function formatDiagnosticsGithub(diagnostics: readonly Diagnostic[]): string {
-  return diagnostics
-    .map((d) => {
-      const annotation: Parameters<typeof formatAnnotation>[0] = { file: d.file, title: d.code, message: d.hint ? `${d.message}\nfix: ${d.hint}` : d.message };
-      if (d.line) annotation.line = d.line;
-      if (d.column) annotation.column = d.column;
-      return `${formatAnnotation(annotation)}\n`;
-    })
-    .join('');
 }
 
 function readFileQuietly(file: string): string | undefined {

@@ -1,15 +1,24 @@
-/** GitHub Actions workflow commands, escaped per the runner's rules. */
+import { appendFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
+/** GitHub Actions workflow commands (SPEC 8), escaped per the runner's rules. */
+
+/** Escapes a command's message: `%`, CR and LF, so a multi-line message stays one command. */
 export function escapeData(value: string): string {
   return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
+/** Escapes a property value: as data, plus `:` and `,`, which would end the value early. */
 export function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+export type AnnotationLevel = 'error' | 'warning' | 'notice';
+
 export interface Annotation {
-  level?: 'error' | 'warning' | 'notice';
+  /** Default `error`. */
+  level?: AnnotationLevel;
+  /** Path relative to the repository root, which is how GitHub places an annotation on a diff. */
   file?: string;
   line?: number;
   column?: number;
@@ -25,4 +34,70 @@ export function formatAnnotation(a: Annotation): string {
   if (a.column) props.push(`col=${a.column}`);
   if (a.title) props.push(`title=${escapeProperty(a.title)}`);
   return `::${a.level ?? 'error'}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(a.message)}`;
+}
+
+/** Whether cxchain runs as a GitHub Actions step; the runner sets `GITHUB_ACTIONS=true`. */
+export function isGithubActions(env: NodeJS.ProcessEnv): boolean {
+  return env.GITHUB_ACTIONS === 'true';
+}
+
+/**
+ * Where an annotation should point. cxchain names files relative to its working directory; GitHub
+ * wants them relative to the checkout (`GITHUB_WORKSPACE`), which differs when a step sets
+ * `working-directory`. Paths outside the workspace are left as they are.
+ */
+export function annotationPath(file: string, cwd: string, env: NodeJS.ProcessEnv): string {
+  const workspace = env.GITHUB_WORKSPACE;
+  if (!workspace) return file.split(sep).join('/');
+  const rel = relative(resolve(workspace), resolve(cwd, file));
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return (inside ? rel : file).split(sep).join('/');
+}
+
+/** A problem with a place in a file: validation diagnostics and plan findings alike. */
+export interface LocatedProblem {
+  code: string;
+  message: string;
+  hint?: string | undefined;
+  file: string;
+  line?: number | undefined;
+  column?: number | undefined;
+}
+
+export interface AnnotationPlace {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One annotation line per problem, titled with its code, the fix on a second line. */
+export function formatProblemAnnotations(problems: readonly LocatedProblem[], place: AnnotationPlace, level: AnnotationLevel = 'error'): string {
+  return problems
+    .map((p) => {
+      const annotation: Annotation = { level, file: annotationPath(p.file, place.cwd, place.env), title: p.code, message: p.hint ? `${p.message}\nfix: ${p.hint}` : p.message };
+      if (p.line) annotation.line = p.line;
+      if (p.column) annotation.column = p.column;
+      return `${formatAnnotation(annotation)}\n`;
+    })
+    .join('');
+}
+
+/**
+ * Appends Markdown to the job summary (`$GITHUB_STEP_SUMMARY`). Several cxchain steps of one job
+ * each add their section, so the file is appended to, never replaced. Returns whether it wrote.
+ */
+export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv): boolean {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file || !isGithubActions(env)) return false;
+  appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  return true;
+}
+
+/**
+ * Links a file and line to its page on GitHub at the commit being built, when the runner says
+ * where that is (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`, `GITHUB_SHA`); undefined elsewhere.
+ */
+export function githubFileLinker(place: AnnotationPlace): ((file: string, line: number) => string) | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = place.env;
+  if (!server || !repository || !sha) return undefined;
+  return (file, line) => `${server}/${repository}/blob/${sha}/${annotationPath(file, place.cwd, place.env).split('/').map(encodeURIComponent).join('/')}#L${line}`;
 }

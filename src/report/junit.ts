@@ -1,40 +1,81 @@
 import type { ChainResult, StepResult } from '../engine/index.js';
 
-/** JUnit XML: a testsuite per chain, a testcase per step (CI systems render it natively). */
+/**
+ * JUnit XML (`--report junit=FILE`): a testsuite per chain, a testcase per step, so CI systems show
+ * chain runs as test results. A failed step, or one cancelled in flight, is a failure; a step that
+ * never ran (after an abort, a global timeout or Ctrl-C) is skipped.
+ */
 export function formatJunit(results: readonly ChainResult[]): string {
-  const suites = results.map(suite).join('');
-  const tests = results.reduce((n, r) => n + r.aggregated_responses.length, 0);
-  const failures = results.reduce((n, r) => n + r.counts.failed + r.counts.cancelled, 0);
-  const skipped = results.reduce((n, r) => n + r.counts.skipped, 0);
+  const suites = results.map(suiteOf);
+  const total = (key: 'tests' | 'failures' | 'skipped') => suites.reduce((n, s) => n + s[key], 0);
   const time = results.reduce((n, r) => n + r.total_latency_ms, 0) / 1000;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}">\n${suites}</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${total('tests')}" failures="${total('failures')}" errors="0" skipped="${total('skipped')}" time="${time.toFixed(3)}">\n${suites.map((s) => s.xml).join('')}</testsuites>\n`;
 }
 
-function suite(r: ChainResult): string {
-  const cases = r.aggregated_responses.map((s) => testcase(r, s)).join('');
-  const attrs = `name="${xml(r.chain_id)}" file="${xml(r.file)}" tests="${r.aggregated_responses.length}" failures="${r.counts.failed + r.counts.cancelled}" errors="0" skipped="${r.counts.skipped}" time="${(r.total_latency_ms / 1000).toFixed(3)}"`;
-  const props = `    <properties>\n      <property name="run_id" value="${xml(r.run_id)}"/>\n      <property name="final_status" value="${r.final_status}"/>\n      <property name="termination_reason" value="${r.termination_reason ?? ''}"/>\n    </properties>\n`;
-  return `  <testsuite ${attrs}>\n${props}${cases}  </testsuite>\n`;
+type Outcome = 'passed' | 'failure' | 'skipped';
+
+function outcomeOf(s: StepResult): Outcome {
+  if (s.status === 'skipped' || (s.status === 'cancelled' && s.started_at === null)) return 'skipped';
+  if (s.status === 'failed' || s.status === 'cancelled') return 'failure';
+  return 'passed';
 }
 
-function testcase(r: ChainResult, s: StepResult): string {
-  const head = `    <testcase classname="${xml(r.chain_id)}" name="${xml(`${s.step_index + 1}. ${s.step_id} (${s.action_id})`)}" file="${xml(r.file)}" time="${(s.latency_ms / 1000).toFixed(3)}"`;
-  if (s.status === 'skipped') return `${head}>\n      <skipped message="skipped: ${xml(r.termination_reason ?? 'not run')}"/>\n    </testcase>\n`;
-  if ((s.status === 'failed' || s.status === 'cancelled') && s.error) {
+function suiteOf(r: ChainResult): { xml: string; tests: number; failures: number; skipped: number } {
+  const outcomes = r.aggregated_responses.map(outcomeOf);
+  const failures = outcomes.filter((o) => o === 'failure').length;
+  const skipped = outcomes.filter((o) => o === 'skipped').length;
+  const cases = r.aggregated_responses.map((s, i) => testcase(r, s, outcomes[i] ?? 'passed')).join('');
+  const started = r.aggregated_responses.find((s) => s.started_at)?.started_at;
+  const attrs = `name="${xmlAttr(r.chain_id)}" file="${xmlAttr(r.file)}" tests="${outcomes.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${(r.total_latency_ms / 1000).toFixed(3)}"${started ? ` timestamp="${xmlAttr(started)}"` : ''}`;
+  const props = [
+    ['run_id', r.run_id],
+    ['revision', r.revision === null ? '' : String(r.revision)],
+    ['final_status', r.final_status],
+    ['termination_reason', r.termination_reason ?? ''],
+  ]
+    .map(([name, value]) => `      <property name="${name}" value="${xmlAttr(value ?? '')}"/>\n`)
+    .join('');
+  return { xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`, tests: outcomes.length, failures, skipped };
+}
+
+function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {
+  const head = `    <testcase classname="${xmlAttr(r.chain_id)}" name="${xmlAttr(`${s.step_index + 1}. ${s.step_id} (${s.action_id})`)}" file="${xmlAttr(r.file)}" time="${(s.latency_ms / 1000).toFixed(3)}"`;
+  if (outcome === 'skipped') {
+    const why = s.status === 'cancelled' ? 'cancelled' : (r.termination_reason ?? 'not run');
+    return `${head}>\n      <skipped message="skipped: ${xmlAttr(why)}"/>\n    </testcase>\n`;
+  }
+  if (outcome === 'failure') {
     const e = s.error;
-    const body = [`kind: ${e.kind}`, e.http_status !== null ? `http_status: ${e.http_status}` : '', `message: ${e.message}`, e.hint ? `hint: ${e.hint}` : '', e.context_id ? `context_id: ${e.context_id}` : '', `attempts: ${s.attempts}`].filter(Boolean).join('\n');
-    return `${head}>\n      <failure message="${xml(e.message)}" type="${e.kind}">${xml(body)}</failure>\n    </testcase>\n`;
+    const message = e?.message ?? s.status;
+    const body = [
+      `kind: ${e?.kind ?? s.status}`,
+      `status: ${s.status}`,
+      e?.http_status != null ? `http_status: ${e.http_status}` : '',
+      `message: ${message}`,
+      e?.hint ? `hint: ${e.hint}` : '',
+      e?.context_id ? `context_id: ${e.context_id}` : '',
+      s.fallback?.status === 'failed' ? `fallback ${s.fallback.action_id ?? 'output'} failed: ${s.fallback.error?.message ?? ''}` : '',
+      `attempts: ${s.attempts}`,
+    ].filter(Boolean);
+    return `${head}>\n      <failure message="${xmlAttr(message)}" type="${xmlAttr(e?.kind ?? s.status)}">${xmlText(body.join('\n'))}</failure>\n    </testcase>\n`;
   }
   const note = s.status === 'fallback' ? `fallback used after: ${s.error?.message ?? ''}` : s.attempts > 1 ? `passed after ${s.attempts} attempts` : '';
-  return note ? `${head}>\n      <system-out>${xml(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;
+  return note ? `${head}>\n      <system-out>${xmlText(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;
 }
 
-function xml(value: string): string {
-  // Control characters are not allowed in XML 1.0 at all; drop them rather than emit an unreadable file.
-  return value
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+/** Text safe inside an XML 1.0 element. */
+export function xmlText(value: string): string {
+  return (
+    value
+      // Characters XML 1.0 forbids outright (control characters, lone surrogates, U+FFFE/U+FFFF) are dropped: a readable file beats an exact one.
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+  );
+}
+
+/** Text safe inside a double-quoted XML attribute; line breaks and tabs as references, which parsers would otherwise fold into spaces. */
+export function xmlAttr(value: string): string {
+  return xmlText(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }

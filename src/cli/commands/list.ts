@@ -1,15 +1,18 @@
-import { validateFiles } from '../../chain/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
+import type { Shard } from '../shard.js';
+import { validateShard } from '../shard-selection.js';
 
 export interface ListOptions {
   json: boolean;
+  /** List only this shard of the files (SPEC 8). */
+  shard?: Shard;
 }
 
 /** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
 export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateFiles(paths, { cwd: ctx.cwd });
+  const result = await validateShard(paths, options.shard, ctx.cwd);
   if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     return EXIT.invalid;
@@ -22,7 +25,8 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
     description: c.description ?? null,
   }));
   if (options.json) {
-    ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    // One line, so `echo "chains=$(cxchain list --json)" >> "$GITHUB_OUTPUT"` feeds a matrix as is.
+    ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   } else {
     const width = Math.max(8, ...rows.map((r) => r.chain_id.length));
     ctx.stdout.write(`${'CHAIN_ID'.padEnd(width)}  REV  STEPS  FILE\n`);

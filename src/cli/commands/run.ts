@@ -1,10 +1,12 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { loadChains } from '../../chain/index.js';
+import type { ChainModel, Diagnostic } from '../../chain/index.js';
 import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
 import { createAuditWriter, eventForOutput } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions, type AnnotationPlace } from '../../report/github.js';
 import { formatJunit } from '../../report/junit.js';
+import { formatInvalidRunMarkdown, formatRunSummaryMarkdown, formatStepAnnotations, stepLocatorOf } from '../../report/run-github.js';
 import type { Redactor } from '../../report/redact.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
 import { inputsForChains, parseInputFlags } from '../inputs.js';
@@ -12,6 +14,8 @@ import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createListrProgress, summaryLine } from '../render/listr-progress.js';
 import { formatMs } from '../render/step-text.js';
+import { formatShard, type Shard } from '../shard.js';
+import { loadChainsShard } from '../shard-selection.js';
 
 /** Whether a stream is a terminal. */
 export function isTTY(stream: NodeJS.WritableStream): boolean {
@@ -27,22 +31,37 @@ export interface RunOptions extends ConnectionOptions {
   audit?: string;
   auditPayloads: boolean;
   renderer: RendererName;
+  /** Run only this shard of the files (SPEC 8). */
+  shard?: Shard;
 }
 
 export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
   const reports = parseReports(options.report);
-  const loaded = await loadChains(paths, { cwd: ctx.cwd });
+  const loaded = await loadChainsShard(paths, options.shard, ctx.cwd);
+  const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
     ctx.stderr.write('nothing was run: fix the problems above first\n');
+    if (github) reportInvalidToGithub(loaded.diagnostics, github, ctx.stderr, options);
     return EXIT.invalid;
+  }
+  if (loaded.chains.length === 0 && options.shard) {
+    ctx.stdout.write(`shard ${formatShard(options.shard)} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`);
+    if (github) appendStepSummary(formatRunSummaryMarkdown([], { durationMs: 0, locate: () => undefined, label: `shard ${formatShard(options.shard)}` }), ctx.env);
+    return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
   const connection = await openConnection(options, ctx);
   const { client, redactor } = connection;
+  let audit: ReturnType<typeof createAuditWriter> | undefined;
+  try {
+    audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor }) : undefined;
+  } catch (error) {
+    await connection.close();
+    throw new UsageError(`--audit ${options.audit}: cannot open the file for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 
   const out = options.renderer === 'json' ? ctx.stderr : ctx.stdout;
-  const audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor: redactor }) : undefined;
   const progress = options.renderer === 'json' ? undefined : createListrProgress(loaded.chains, { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style: ctx.style, redactor });
   const onEvent = (event: ChainEvent) => {
     audit?.write(event);
@@ -79,8 +98,15 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     audit?.close();
     await connection.close();
   }
-  await writeReports(reports, results, redactor);
-  printSummary(out, results, performance.now() - started, ctx);
+  const elapsed = performance.now() - started;
+  try {
+    await writeReports(reports, results, redactor);
+  } catch (error) {
+    printSummary(out, results, elapsed, ctx);
+    throw new UsageError(`cannot write a report: ${(error as Error).message}`);
+  }
+  printSummary(out, results, elapsed, ctx);
+  if (github) reportRunToGithub(redactResults(results, redactor), loaded.chains, elapsed, { ...github, redactor }, out, options);
   if (signalExit !== undefined) return signalExit;
   return results.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
 }
@@ -117,4 +143,33 @@ function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[
   if (out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
   const failed = results.length - completed;
   out.write(`${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`);
+}
+
+/**
+ * Secrets are taken out of the results before they are escaped for a workflow command or Markdown,
+ * because escaping changes how a secret is spelled (`%`, `_`, `:`) and text redaction would miss it.
+ */
+function redactResults(results: ChainResult[], redactor: Redactor): ChainResult[] {
+  try {
+    return JSON.parse(redactor.json(results)) as ChainResult[];
+  } catch {
+    // A secret such as `123` can break the JSON by matching a number; the output is still redacted as text below.
+    return results;
+  }
+}
+
+/** SPEC 8: failed steps as annotations at their lines, and the run as a table in the job summary. */
+function reportRunToGithub(results: readonly ChainResult[], chains: readonly ChainModel[], ms: number, place: AnnotationPlace & { redactor: Redactor }, out: NodeJS.WritableStream, options: RunOptions): void {
+  const locate = stepLocatorOf(chains);
+  out.write(place.redactor.text(formatStepAnnotations(results, locate, place)));
+  const link = githubFileLinker(place);
+  const summary = formatRunSummaryMarkdown(results, { durationMs: ms, locate, ...(link ? { link } : {}), ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}) });
+  appendStepSummary(place.redactor.text(summary), place.env);
+}
+
+function reportInvalidToGithub(diagnostics: readonly Diagnostic[], place: AnnotationPlace, err: NodeJS.WritableStream, options: RunOptions): void {
+  // Beside the text on stderr; the runner reads workflow commands there as well as on stdout.
+  err.write(formatProblemAnnotations(diagnostics, place));
+  const link = githubFileLinker(place);
+  appendStepSummary(formatInvalidRunMarkdown(diagnostics, { ...(link ? { link } : {}), ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}) }), place.env);
 }

@@ -1,27 +1,38 @@
-import { validateFiles } from '../../chain/index.js';
-import { formatDiagnosticsGithub, formatDiagnosticsText } from '../../report/diagnostics.js';
+import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { formatProblemAnnotations, isGithubActions } from '../../report/github.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
+import { formatShard, type Shard } from '../shard.js';
+import { validateShard } from '../shard-selection.js';
 
 export type ValidateFormat = 'text' | 'json' | 'github';
 
 export interface ValidateOptions {
   format: ValidateFormat;
+  /** Validate only this shard of the files (SPEC 8). */
+  shard?: Shard;
 }
 
 export async function validateCommand(paths: string[], options: ValidateOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateFiles(paths, { cwd: ctx.cwd });
+  const result = await validateShard(paths, options.shard, ctx.cwd);
   const valid = result.diagnostics.length === 0;
+  const place = { cwd: ctx.cwd, env: ctx.env };
+  const count = `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid`;
   if (options.format === 'json') {
     const files = result.files.map((file) => ({ file, valid: !result.diagnostics.some((d) => d.file === file) }));
-    ctx.stdout.write(`${JSON.stringify({ valid, files, chains: result.chains.length, diagnostics: result.diagnostics }, null, 2)}\n`);
+    const shard = options.shard ? { shard: formatShard(options.shard) } : {};
+    ctx.stdout.write(`${JSON.stringify({ valid, ...shard, files, chains: result.chains.length, diagnostics: result.diagnostics }, null, 2)}\n`);
+    // stdout is JSON; the runner reads workflow commands on stderr as well.
+    if (isGithubActions(ctx.env)) ctx.stderr.write(formatProblemAnnotations(result.diagnostics, place));
   } else if (options.format === 'github') {
-    ctx.stdout.write(formatDiagnosticsGithub(result.diagnostics));
-    if (valid) ctx.stdout.write(`${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid\n`);
+    ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
+    if (valid) ctx.stdout.write(`${count}\n`);
   } else if (valid) {
-    ctx.stdout.write(`${ctx.style.green('✔')} ${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid (${result.files.length} file${result.files.length === 1 ? '' : 's'})\n`);
+    ctx.stdout.write(`${ctx.style.green('✔')} ${count} (${result.files.length} file${result.files.length === 1 ? '' : 's'}${options.shard ? `, shard ${formatShard(options.shard)}` : ''})\n`);
   } else {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
+    // In a workflow the readable text stays in the log and each problem also lands on the PR diff.
+    if (isGithubActions(ctx.env)) ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
   }
   return valid ? EXIT.ok : EXIT.invalid;
 }

@@ -1,0 +1,43 @@
+import { createPlan, GitError, type PlanResult } from '../../plan/index.js';
+import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions } from '../../report/github.js';
+import { mdText } from '../../report/markdown.js';
+import { formatPlanMarkdown, formatPlanText } from '../../report/plan-format.js';
+import type { CommandContext } from '../context.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+
+export type PlanFormat = 'text' | 'markdown' | 'json';
+
+export interface PlanOptions {
+  /** The git ref to compare with; in a pull request it defaults to `origin/$GITHUB_BASE_REF`. */
+  base?: string;
+  format: PlanFormat;
+  /** Fail a changed chain whose revision was not raised. Default true (`--no-revision-check`). */
+  revisionCheck: boolean;
+}
+
+/** `cxchain plan` (SPEC 4, 8): 0 when every chain is valid and every changed chain raised its revision, else 2. */
+export async function planCommand(paths: string[], options: PlanOptions, ctx: CommandContext): Promise<number> {
+  const base = options.base ?? (ctx.env.GITHUB_BASE_REF ? `origin/${ctx.env.GITHUB_BASE_REF}` : undefined);
+  if (!base) throw new UsageError('plan needs --base REF, the git ref to compare with, e.g. --base origin/main');
+  let plan: PlanResult;
+  try {
+    plan = await createPlan({ paths, base, cwd: ctx.cwd, checkRevision: options.revisionCheck });
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    // A job summary that only says "exit 2" sends people digging through logs; say why here too.
+    if (isGithubActions(ctx.env)) appendStepSummary(`### cxchain plan\n\n❌ ${mdText(error.message, { keepCode: true })}\n`, ctx.env);
+    throw new UsageError(error.message);
+  }
+  const place = { cwd: ctx.cwd, env: ctx.env };
+  if (options.format === 'json') ctx.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+  else if (options.format === 'markdown') ctx.stdout.write(formatPlanMarkdown(plan));
+  else ctx.stdout.write(formatPlanText(plan, ctx.style));
+  if (isGithubActions(ctx.env)) {
+    // Annotations beside human text on stdout; on stderr when stdout is JSON or Markdown someone may redirect.
+    const annotations = formatProblemAnnotations([...plan.revision_problems, ...plan.diagnostics], place);
+    (options.format === 'text' ? ctx.stdout : ctx.stderr).write(annotations);
+    const link = githubFileLinker(place);
+    appendStepSummary(formatPlanMarkdown(plan, link ? { link } : {}), ctx.env);
+  }
+  return plan.ok ? EXIT.ok : EXIT.invalid;
+}

@@ -1,0 +1,130 @@
+import type { ChainModel, Diagnostic, Position } from '../chain/index.js';
+import type { ChainResult, StepResult } from '../engine/index.js';
+import { annotationPath, formatAnnotation, type AnnotationLevel, type AnnotationPlace } from './github.js';
+import { formatDuration, formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
+
+/** Where a step is written in its chain file; results carry only the file and the step index. */
+export type StepLocator = (file: string, stepIndex: number) => Position | undefined;
+
+/** Finds steps in the chains that were run, by file and index. */
+export function stepLocatorOf(chains: readonly ChainModel[]): StepLocator {
+  const byFile = new Map(chains.map((c) => [c.file, c]));
+  return (file, index) => {
+    const step = byFile.get(file)?.steps[index];
+    return step && { line: step.line, column: step.column };
+  };
+}
+
+/** A step worth an annotation or a line in the summary's failure list. */
+interface Incident {
+  chain: ChainResult;
+  step: StepResult;
+  level: AnnotationLevel;
+}
+
+function incidentsOf(results: readonly ChainResult[]): Incident[] {
+  return results.flatMap((chain) =>
+    chain.aggregated_responses.flatMap((step): Incident[] => {
+      if (step.status === 'failed' && step.error) return [{ chain, step, level: 'error' }];
+      // The step failed but its fallback answered: the run went on, yet someone should look.
+      if (step.status === 'fallback') return [{ chain, step, level: 'warning' }];
+      return [];
+    }),
+  );
+}
+
+function stepName(chain: ChainResult, step: StepResult): string {
+  return `${chain.chain_id} › ${step.step_id}`;
+}
+
+/** The error and hint of a step, one fact per line. */
+function incidentLines(step: StepResult): string[] {
+  const e = step.error;
+  if (!e) return [];
+  const lines = [step.status === 'fallback' ? `fallback ${step.fallback?.action_id ?? 'output'} used after: ${e.message}` : e.message];
+  if (e.hint) lines.push(`hint: ${e.hint}`);
+  if (e.context_id) lines.push(`context id: ${e.context_id}`);
+  if (step.fallback?.status === 'failed' && step.fallback.error) lines.push(`the fallback failed too: ${step.fallback.error.message}`);
+  return lines;
+}
+
+/**
+ * `::error` for every failed step and `::warning` for every step saved by its fallback, placed at
+ * the step's line (SPEC 8), so the annotation lands on the chain file in the commit view.
+ */
+export function formatStepAnnotations(results: readonly ChainResult[], locate: StepLocator, place: AnnotationPlace): string {
+  return incidentsOf(results)
+    .map(({ chain, step, level }) => {
+      const at = locate(chain.file, step.step_index);
+      const title = `${stepName(chain, step)} ${level === 'error' ? `failed (${step.error?.kind ?? 'error'})` : 'used its fallback'}`;
+      return `${formatAnnotation({ level, file: annotationPath(chain.file, place.cwd, place.env), ...(at ? { line: at.line, column: at.column } : {}), title, message: incidentLines(step).join('\n') })}\n`;
+    })
+    .join('');
+}
+
+export interface SummaryHeadingOptions {
+  /** Turns a file and line into a URL (the file on GitHub); none means plain text. */
+  link?: (file: string, line: number) => string | undefined;
+  /** Shown in the heading, e.g. `shard 2/4`. */
+  label?: string;
+}
+
+export interface RunSummaryOptions extends SummaryHeadingOptions {
+  /** Wall-clock time of the whole run, ms. */
+  durationMs: number;
+  locate: StepLocator;
+}
+
+function runHeading(label: string | undefined, rest: string): string {
+  return `### cxchain run${label ? ` (${mdText(label)})` : ''}: ${rest}`;
+}
+
+/** The job summary of a run that did not start because chains are invalid. */
+export function formatInvalidRunMarkdown(diagnostics: readonly Diagnostic[], options: SummaryHeadingOptions = {}): string {
+  return `${runHeading(options.label, `nothing was run, ${plural(diagnostics.length, 'problem')} to fix first`)}\n\n${formatProblemsMarkdown(diagnostics, options.link)}\n`;
+}
+
+const STATUS_ICON = { completed: '✅', terminated_early: '❌', cancelled: '⏹️' } as const;
+
+/** The job summary of `cxchain run` (SPEC 8): a table of chains, then each failure with its hint. */
+export function formatRunSummaryMarkdown(results: readonly ChainResult[], options: RunSummaryOptions): string {
+  const completed = results.filter((r) => r.final_status === 'completed').length;
+  const early = results.length - completed;
+  const steps = results.reduce((n, r) => n + r.steps_executed, 0);
+  const heading = runHeading(options.label, `${plural(results.length, 'chain')}, ${completed} completed${early ? `, ${early} terminated early` : ''}`);
+  const out = [heading, ''];
+  if (results.length === 0) return `${heading}\n\nNo chains were selected.\n`;
+  out.push(
+    mdTable(
+      ['', 'chain', 'file', 'status', 'steps', 'latency'],
+      results.map((r) => [
+        r.termination_reason === 'cancelled' ? STATUS_ICON.cancelled : STATUS_ICON[r.final_status],
+        mdCode(r.chain_id),
+        mdCode(r.file),
+        r.final_status === 'completed' ? 'completed' : `terminated early (${r.termination_reason ?? 'unknown'})`,
+        stepCounts(r),
+        formatDuration(r.total_latency_ms),
+      ]),
+    ),
+    '',
+    `${plural(steps, 'step')} run in ${formatDuration(options.durationMs)}.`,
+  );
+  const incidents = incidentsOf(results);
+  if (incidents.length > 0) {
+    out.push('', '#### Failures', '');
+    for (const { chain, step, level } of incidents) {
+      const place = mdPlace(chain.file, options.locate(chain.file, step.step_index)?.line, options.link);
+      const e = step.error;
+      const facts = [e ? `kind ${mdCode(e.kind)}` : '', e?.http_status ? `HTTP ${e.http_status}` : '', plural(step.attempts, 'attempt')].filter(Boolean).join(', ');
+      out.push(`- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(step.action_id)}) at ${place}: ${facts}`);
+      for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: line.startsWith('hint: ') })}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function stepCounts(r: ChainResult): string {
+  const c = r.counts;
+  const total = r.aggregated_responses.length;
+  return [`${c.success}/${total} passed`, c.fallback ? `${c.fallback} fallback` : '', c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : '', c.cancelled ? `${c.cancelled} cancelled` : ''].filter(Boolean).join(', ');
+}
