@@ -26,6 +26,8 @@ interface ChainChannel {
   /** The latest live status of each step; events can come before listr has started the step's task. */
   stepStatus: (string | undefined)[];
   chainTask?: TaskHandle;
+  /** The chain's title with its summary, once it ended (a fast chain can end before listr starts its task). */
+  finalTitle?: string;
   ended: Deferred<ChainEndEvent>;
 }
 
@@ -57,6 +59,7 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
     if (!step) return '';
     return `${prefixChain ? `${chain.chainId} › ` : ''}${step.id}${step.id !== step.actionId ? style.dim(` (${step.actionId})`) : ''}`;
   };
+  const chainTitle = (chain: ChainModel) => `${chain.chainId} ${style.dim(chain.file)}`;
   const chainsByFile = new Map(chains.map((c) => [c.file, c]));
   // The tree redraws a title in place; plain lines print a task's output as a line of its own.
   const show = (task: TaskHandle, text: string) => {
@@ -76,10 +79,11 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
 
   const list = new Listr(
     chains.map((chain) => ({
-      title: `${chain.chainId} ${style.dim(chain.file)}`,
+      title: chainTitle(chain),
       task: async (_ctx: unknown, task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] }) => {
         const channel = byFile(chain) as ChainChannel;
         channel.chainTask = task;
+        if (channel.finalTitle) task.title = channel.finalTitle;
         await channel.started.promise;
         return task.newListr(
           chain.steps.map((step, index) => ({
@@ -137,7 +141,9 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
       case 'chain_end': {
         // A chain may end before a step task subscribed (e.g. cancelled before it started).
         channel.started.resolve();
-        if (channel.chainTask) channel.chainTask.title = `${channel.chainTask.title.split(' — ')[0]} — ${summaryLine(event, style)}`;
+        const chain = chainsByFile.get(event.file);
+        channel.finalTitle = `${chain ? chainTitle(chain) : event.chain_id} — ${summaryLine(event, style)}`;
+        if (channel.chainTask) channel.chainTask.title = channel.finalTitle;
         channel.ended.resolve(event);
         break;
       }
