@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -167,6 +167,23 @@ describe('cxchain sim as a server', () => {
       sim.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => (sim.exitCode !== null ? resolve(sim.exitCode) : sim.on('close', resolve)));
       assert.equal(code, 130);
+      await cleanup();
+    }
+  });
+});
+
+// The live tree needs a terminal: util-linux `script` gives the CLI a pseudo-terminal.
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('cxchain run on a terminal', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, () => {
+  test('the live tree ends with every chain summarised, even one that finished before listr drew it', async () => {
+    const { dir, cleanup } = await tempDir({ 'fast.yaml': 'version: 1\nchain_id: fast\nsteps:\n  - action_id: da-echo\n' });
+    try {
+      const r = spawnSync('script', ['-qfec', `stty cols 160 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run fast.yaml --sim`, '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '' }, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /fast fast\.yaml — completed: 1 passed in/);
+      assert.match(r.stdout, /da-echo — passed \(200, /);
+    } finally {
       await cleanup();
     }
   });
