@@ -1,14 +1,9 @@
 import { WriteStream } from 'node:tty';
+import type { TextStyle } from '../report/text-style.js';
 
 /** ANSI styling that switches itself off off a TTY, with NO_COLOR, or with FORCE_COLOR=0. */
-export interface Style {
+export interface Style extends TextStyle {
   enabled: boolean;
-  red(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
 }
 
 export function createStyle(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): Style {

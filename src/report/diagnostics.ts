@@ -1,18 +1,18 @@
+import { PLAIN, type TextStyle } from './text-style.js';
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../chain/diagnostics.js';
 
 export interface TextFormatOptions {
   /** Colour for severities and hints; identity functions when off. */
-  style?: { red(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
+  style?: TextStyle;
   /** Reads a file's text for the excerpt; default reads from disk. Missing text means no excerpt. */
   readText?: (file: string) => string | undefined;
 }
 
-const plain = { red: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s, cyan: (s: string) => s };
 
 /** `file:line:col  error  message [code]`, the source line and a caret under the column, then the hint. */
 export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], options: TextFormatOptions = {}): string {
-  const style = options.style ?? plain;
+  const style = options.style ?? PLAIN;
   const texts = new Map<string, string[] | undefined>();
   const lineOf = (file: string, line: number): string | undefined => {
     if (!texts.has(file)) texts.set(file, (options.readText ?? readFileQuietly)(file)?.split(/\r?\n/));

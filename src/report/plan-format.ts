@@ -1,19 +1,9 @@
 import type { FieldChange, PlanEntry, PlanResult, PlanStatus, RevisionProblem, StepChange } from '../plan/index.js';
 import { formatDiagnosticsText } from './diagnostics.js';
+import { PLAIN as plain, type TextStyle as Style } from './text-style.js';
 import { formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
 
 /** `cxchain plan` for a person: text for a terminal, Markdown for a job summary or a PR comment. */
-
-interface Style {
-  red(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
-}
-
-const plain: Style = { red: (s) => s, green: (s) => s, yellow: (s) => s, cyan: (s) => s, dim: (s) => s, bold: (s) => s };
 
 /** How a value reads in a one-line change: JSON, cut short; an absent key is `(unset)`. */
 export function formatValue(value: unknown, max = 60): string {
