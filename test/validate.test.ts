@@ -162,6 +162,20 @@ describe('validate: messages a newcomer can act on', () => {
       await cleanup();
     }
   });
+
+  test('a link back up the tree and a second link to one file are each walked once', async () => {
+    const { dir, cleanup } = await tempDir({ 'chains/a.yaml': ok(), 'chains/sub/b.yaml': ok().replace('chain_id: c', 'chain_id: b') });
+    try {
+      await symlink('..', join(dir, 'chains', 'sub', 'up'));
+      await symlink('a.yaml', join(dir, 'chains', 'alias.yaml'));
+      const r = await runCli(['validate', '--format', 'json', 'chains'], { cwd: dir, timeoutMs: 10_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const report = JSON.parse(r.stdout) as { files: { file: string }[] };
+      assert.deepEqual(report.files.map((f) => f.file).sort(), ['chains/a.yaml', 'chains/sub/b.yaml']);
+    } finally {
+      await cleanup();
+    }
+  });
 });
 
 describe('the examples and the other commands', () => {

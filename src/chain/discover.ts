@@ -48,7 +48,7 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
     }
     const root = await realpath(abs);
     const found: string[] = [];
-    await walk(abs, root, found, diagnostics, display, options.followOutside ?? false);
+    await walk(abs, { root, found, diagnostics, display, followOutside: options.followOutside ?? false, visited: new Set() });
     if (found.length === 0) {
       diagnostics.push(diagnostic('path.no_chains', display(abs), undefined, `no chain files (*.yaml, *.yml) in \`${given}\``, 'add a chain file or pass another directory'));
     }
@@ -58,27 +58,45 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
   return { files, diagnostics };
 }
 
-async function walk(dir: string, root: string, found: string[], diagnostics: Diagnostic[], display: (p: string) => string, followOutside: boolean): Promise<void> {
+interface Walk {
+  root: string;
+  found: string[];
+  diagnostics: Diagnostic[];
+  display: (p: string) => string;
+  followOutside: boolean;
+  /** Real paths of the directories and files already taken: a link back up (`sub/up -> ..`) or a second link to one file must not repeat them. */
+  visited: Set<string>;
+}
+
+async function walk(dir: string, w: Walk): Promise<void> {
+  const real = await realpath(dir).catch(() => dir);
+  if (w.visited.has(real)) return;
+  w.visited.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = join(dir, entry.name);
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
+    let target = join(real, entry.name);
     if (entry.isSymbolicLink()) {
-      const target = await realpath(full).catch(() => undefined);
-      if (!target) continue;
-      if (!followOutside && target !== root && !target.startsWith(root + sep)) {
-        if (CHAIN_FILE.test(entry.name) || (await stat(target)).isDirectory()) {
-          diagnostics.push(diagnostic('path.outside_root', display(full), undefined, `\`${display(full)}\` is a symbolic link to \`${target}\`, outside \`${display(root)}\`; it was not followed`, 'pass the target path itself, or copy the chain into the repository'));
+      const resolved = await realpath(full).catch(() => undefined);
+      if (!resolved) continue;
+      if (!w.followOutside && resolved !== w.root && !resolved.startsWith(w.root + sep)) {
+        if (CHAIN_FILE.test(entry.name) || (await stat(resolved)).isDirectory()) {
+          w.diagnostics.push(diagnostic('path.outside_root', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`, 'pass the target path itself, or copy the chain into the repository'));
         }
         continue;
       }
-      const info = await stat(target);
+      const info = await stat(resolved);
       isDir = info.isDirectory();
       isFile = info.isFile();
+      target = resolved;
     }
-    if (isDir) await walk(full, root, found, diagnostics, display, followOutside);
-    else if (isFile && CHAIN_FILE.test(entry.name)) found.push(full);
+    if (isDir) await walk(full, w);
+    else if (isFile && CHAIN_FILE.test(entry.name) && !w.visited.has(target)) {
+      w.visited.add(target);
+      w.found.push(full);
+    }
   }
 }
