@@ -158,6 +158,9 @@ describe('validate: messages a newcomer can act on', () => {
       assert.deepEqual(report.files.map((f) => f.file), ['chains/a.yaml']);
       assert.deepEqual(report.diagnostics.map((d) => d.code), ['path.outside_root']);
       assert.equal(r.code, 2);
+      const allowed = await runCli(['validate', '--format', 'json', '--follow-symlinks', 'chains'], { cwd: join(dir, 'repo') });
+      assert.equal(allowed.code, 0, allowed.stdout);
+      assert.deepEqual((JSON.parse(allowed.stdout) as { files: { file: string }[] }).files.map((f) => f.file), ['chains/a.yaml', 'chains/evil.yaml']);
     } finally {
       await cleanup();
     }

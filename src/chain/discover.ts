@@ -84,7 +84,7 @@ async function walk(dir: string, w: Walk): Promise<void> {
       if (!resolved) continue;
       if (!w.followOutside && resolved !== w.root && !resolved.startsWith(w.root + sep)) {
         if (CHAIN_FILE.test(entry.name) || (await stat(resolved)).isDirectory()) {
-          w.diagnostics.push(diagnostic('path.outside_root', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`, 'pass the target path itself, or copy the chain into the repository'));
+          w.diagnostics.push(diagnostic('path.outside_root', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`, 'pass the target path itself, copy the chain into the repository, or allow it with --follow-symlinks'));
         }
         continue;
       }

@@ -70,6 +70,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--shard <I/N>', SHARD_HELP, parseShard)
+    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
     .action(async (paths: string[], opts: ValidateOptions) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
 
   program
@@ -78,6 +79,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .option('--json', 'print JSON on one line (for CI matrices)', false)
     .option('--shard <I/N>', SHARD_HELP, parseShard)
+    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
     .action(async (paths: string[], opts: ListOptions) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
 
   addConnectionOptions(
@@ -92,6 +94,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
     .addOption(new Option('--renderer <name>', 'progress display; json prints one event per line on stdout').choices(['default', 'simple', 'json']).default('default'))
     .option('--shard <I/N>', SHARD_HELP, parseShard)
+    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
     .action(async (paths: string[], opts: RunOptions) => setExit(await (await commands.run()).runCommand(paths, opts, ctx)));
 
   addConnectionOptions(

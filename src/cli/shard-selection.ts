@@ -1,5 +1,5 @@
 /** The chain files a command works on: `paths` as given, or one shard of them (`--shard I/N`). */
-import { compareDiagnostics, discoverChainFiles, loadChains, validateFiles, type Diagnostic, type LoadResult, type ValidateResult } from '../chain/index.js';
+import { compareDiagnostics, discoverChainFiles, loadChains, validateFiles, type Diagnostic, type DiscoverOptions, type LoadResult, type ValidateResult } from '../chain/index.js';
 import { inShard, type Shard } from './shard.js';
 
 export interface ShardSelection {
@@ -10,8 +10,8 @@ export interface ShardSelection {
 }
 
 /** Discovers the chain files under `paths` and keeps those of `shard`. */
-export async function selectShardFiles(paths: readonly string[], shard: Shard, cwd: string): Promise<ShardSelection> {
-  const discovered = await discoverChainFiles(paths, { cwd });
+export async function selectShardFiles(paths: readonly string[], shard: Shard, discover: DiscoverOptions): Promise<ShardSelection> {
+  const discovered = await discoverChainFiles(paths, discover);
   return { files: discovered.files.filter((file) => inShard(file, shard)), diagnostics: discovered.diagnostics };
 }
 
@@ -19,19 +19,19 @@ export async function selectShardFiles(paths: readonly string[], shard: Shard, c
  * Runs `load` on the shard's files, or on `paths` as given when there is no shard. An empty shard
  * is `empty()`, not the default `chains/`: a matrix job with nothing to do succeeds quietly.
  */
-export async function loadShard<R extends { diagnostics: Diagnostic[] }>(paths: readonly string[], shard: Shard | undefined, cwd: string, load: (paths: readonly string[]) => Promise<R>, empty: () => R): Promise<R> {
+export async function loadShard<R extends { diagnostics: Diagnostic[] }>(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions, load: (paths: readonly string[]) => Promise<R>, empty: () => R): Promise<R> {
   if (!shard) return load(paths);
-  const selection = await selectShardFiles(paths, shard, cwd);
+  const selection = await selectShardFiles(paths, shard, discover);
   const result = selection.files.length > 0 ? await load(selection.files) : empty();
   return { ...result, diagnostics: [...selection.diagnostics, ...result.diagnostics].sort(compareDiagnostics) };
 }
 
 /** `validateFiles` (validate, list) over the shard's files, or over `paths` when there is no shard. */
-export function validateShard(paths: readonly string[], shard: Shard | undefined, cwd: string): Promise<ValidateResult> {
-  return loadShard(paths, shard, cwd, (files) => validateFiles(files, { cwd }), () => ({ files: [], chains: [], diagnostics: [] }));
+export function validateShard(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions): Promise<ValidateResult> {
+  return loadShard(paths, shard, discover, (files) => validateFiles(files, discover), () => ({ files: [], chains: [], diagnostics: [] }));
 }
 
 /** `loadChains` (run) over the shard's files, or over `paths` when there is no shard. */
-export function loadChainsShard(paths: readonly string[], shard: Shard | undefined, cwd: string): Promise<LoadResult> {
-  return loadShard(paths, shard, cwd, (files) => loadChains(files, { cwd }), () => ({ files: [], chains: [], diagnostics: [] }));
+export function loadChainsShard(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions): Promise<LoadResult> {
+  return loadShard(paths, shard, discover, (files) => loadChains(files, discover), () => ({ files: [], chains: [], diagnostics: [] }));
 }

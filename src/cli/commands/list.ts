@@ -8,11 +8,13 @@ export interface ListOptions {
   json: boolean;
   /** List only this shard of the files (SPEC 8). */
   shard?: Shard;
+  /** Follow symbolic links that lead outside the given paths (`--follow-symlinks`). Default false. */
+  followSymlinks?: boolean;
 }
 
 /** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
 export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateShard(paths, options.shard, ctx.cwd);
+  const result = await validateShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
   if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     return EXIT.invalid;

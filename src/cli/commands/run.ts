@@ -33,11 +33,13 @@ export interface RunOptions extends ConnectionOptions {
   renderer: RendererName;
   /** Run only this shard of the files (SPEC 8). */
   shard?: Shard;
+  /** Follow symbolic links that lead outside the given paths (`--follow-symlinks`). Default false. */
+  followSymlinks?: boolean;
 }
 
 export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
   const reports = parseReports(options.report);
-  const loaded = await loadChainsShard(paths, options.shard, ctx.cwd);
+  const loaded = await loadChainsShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
   const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));

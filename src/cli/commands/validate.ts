@@ -11,10 +11,12 @@ export interface ValidateOptions {
   format: ValidateFormat;
   /** Validate only this shard of the files (SPEC 8). */
   shard?: Shard;
+  /** Follow symbolic links that lead outside the given paths (`--follow-symlinks`). Default false. */
+  followSymlinks?: boolean;
 }
 
 export async function validateCommand(paths: string[], options: ValidateOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateShard(paths, options.shard, ctx.cwd);
+  const result = await validateShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
   const valid = result.diagnostics.length === 0;
   const place = { cwd: ctx.cwd, env: ctx.env };
   const count = `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid`;
