@@ -159,8 +159,10 @@ describe('validate: messages a newcomer can act on', () => {
       assert.deepEqual(report.diagnostics.map((d) => d.code), ['path.outside_root']);
       assert.equal(r.code, 2);
       const allowed = await runCli(['validate', '--format', 'json', '--follow-symlinks', 'chains'], { cwd: join(dir, 'repo') });
-      assert.equal(allowed.code, 0, allowed.stdout);
-      assert.deepEqual((JSON.parse(allowed.stdout) as { files: { file: string }[] }).files.map((f) => f.file), ['chains/a.yaml', 'chains/evil.yaml']);
+      const followed = JSON.parse(allowed.stdout) as { files: { file: string }[]; diagnostics: JsonDiagnostic[] };
+      assert.deepEqual(followed.files.map((f) => f.file), ['chains/a.yaml', 'chains/evil.yaml']);
+      // Followed and read: the linked chain reuses chain_id `c`, which is now the only problem.
+      assert.deepEqual(followed.diagnostics.map((d) => d.code), ['chain.duplicate_chain_id']);
     } finally {
       await cleanup();
     }
