@@ -42,8 +42,9 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
     target = sim ? `the built-in simulator at ${sim.url}` : (settings.baseUrl ?? settings.issuer ?? 'CXone');
     client = createClient(settings, {
       rateLimit,
-      // GitHub masks a value from the moment it sees this command (SPEC 8).
-      onToken: ctx.env.GITHUB_ACTIONS === 'true' ? (token: string) => ctx.stdout.write(`::add-mask::${token}\n`) : undefined,
+      // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
+      // commands on stderr as well, which keeps stdout pure data for --renderer json.
+      onToken: ctx.env.GITHUB_ACTIONS === 'true' ? (token: string) => ctx.stderr.write(`::add-mask::${token}\n`) : undefined,
     });
   } catch (error) {
     await sim?.close();
