@@ -146,15 +146,16 @@ describe('interruption', () => {
 });
 
 describe('secrets never leak, whatever the command or the failure', () => {
-  const SECRETS = { CXONE_CLIENT_SECRET: 'cs-7Hq2-leak-canary', CXONE_ACCESS_KEY_SECRET: 'ak-9Zx4-leak-canary', CXCHAIN_SECRET_CRM_KEY: 'crm-4Kd8-leak-canary' };
+  // Characters that change when a secret is URL-, form-, JSON- or XML-encoded on its way into output.
+  const SECRETS = { CXONE_CLIENT_SECRET: 'cs:7H/q2 leak+canary&"x\\y', CXONE_ACCESS_KEY_SECRET: 'ak-9Zx4/leak+canary', CXCHAIN_SECRET_CRM_KEY: 'crm"4Kd8&<leak>\\canary' };
 
   test('validate, list, run (every renderer, reports, audit) and a token endpoint that echoes the secret', async () => {
-    const sim = await createSimulator({ actions: { 'da-broken': { status: 500, body: { message: 'failed; key was ${{ payload.key }}' } } } });
+    const sim = await createSimulator({ actions: { 'da-broken': { status: 500, body: { message: 'failed; key was ${{ payload.key }}; body was ${{ payload }}' } } } });
     // A token endpoint that quotes the credentials back in its error, as some misconfigured proxies do.
     const echo = await serve((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client', error_description: `rejected ${decodeURIComponent(body)}` })));
+      req.on('end', () => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client', error_description: `rejected ${body}` })));
     });
     const { dir, cleanup } = await tempDir({
       'chains/secret.yaml': 'version: 1\nchain_id: secret\nsteps:\n  - action_id: da-echo\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n  - action_id: da-broken\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n',
@@ -180,14 +181,19 @@ describe('secrets never leak, whatever the command or the failure', () => {
       for (const f of files) outputs.push(await readFile(join(dir, f), 'utf8'));
       const tokens = sim.requests.map((r) => r.headers.authorization?.replace(/^Bearer /, '')).filter((t): t is string => !!t);
       assert.ok(tokens.length >= 3, 'runs reached the server with tokens');
-      assert.ok(sim.requests.some((r) => JSON.stringify(r.body).includes(SECRETS.CXCHAIN_SECRET_CRM_KEY)), 'the secret did reach the server');
+      assert.ok(sim.requests.some((r) => (r.body as { key?: string } | null)?.key === SECRETS.CXCHAIN_SECRET_CRM_KEY), 'the secret did reach the server');
       // The one place a token may appear: GitHub's own mask command, which hides it from the log.
       const masked = outputs.join('\n').split('\n').filter((line) => line.startsWith('::add-mask::'));
       assert.ok(masked.length >= 1 && masked.every((line) => tokens.includes(line.slice('::add-mask::'.length))), 'tokens are masked in GitHub Actions');
       const all = outputs.join('\n').split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
       assert.match(all, /rejected/, 'the echoing token endpoint was reached and its error shown');
-      for (const secret of [...Object.values(SECRETS), ...new Set(tokens)]) assert.equal(all.includes(secret), false, `leaked ${secret.slice(0, 6)}…`);
-      assert.equal(all.includes(encodeURIComponent(SECRETS.CXONE_CLIENT_SECRET)), false);
+      for (const secret of [...Object.values(SECRETS), ...new Set(tokens)]) {
+        const spellings = [secret, JSON.stringify(secret).slice(1, -1), JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')];
+        for (const spelling of spellings) assert.equal(all.includes(spelling), false, `leaked ${JSON.stringify(spelling.slice(0, 6))}…`);
+      }
+      // With --renderer json, stdout is JSON lines only, also in GitHub Actions.
+      const jsonRun = outputs[6] as string;
+      for (const line of jsonRun.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line.slice(0, 40));
     } finally {
       await echo.close();
       await sim.close();

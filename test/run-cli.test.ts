@@ -53,6 +53,9 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     assert.equal(r.code, 1, r.stderr + r.stdout);
     const report = JSON.parse(await readFile(join(dir, 'out/results.json'), 'utf8')) as { results: { chain_id: string; final_status: string; aggregated_responses: { status: string; error: { context_id: string | null; hint: string | null } | null }[] }[] };
     assert.deepEqual(report.results.map((x) => [x.chain_id, x.final_status]), [['fails', 'terminated_early'], ['ok', 'completed']]);
+    // Plain lines mark the chain that ended early as failed, not with a tick.
+    assert.match(r.stdout + r.stderr, /✖ fails chains\/fails\.yaml \[FAILED: terminated early \(abort\)/);
+    assert.match(r.stdout, /✔ ok chains\/ok\.yaml — completed/);
     const failed = report.results[0]?.aggregated_responses[1];
     assert.equal(failed?.status, 'failed');
     assert.equal(failed?.error?.context_id, 'ctx-123');
@@ -77,6 +80,13 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     const ok = await runCli(['run', 'inputs', '--input', 'customer_id=C1', '--input', 'limit=7'], { cwd: dir, env });
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(sim.requests[0]?.body, { id: 'C1', limit: 7 });
+    // A string input is the text as typed: a phone number or a zero-padded id stays what it is.
+    for (const typed of ['+15550100', '00123', '1e3', 'null']) {
+      sim.reset();
+      const r = await runCli(['run', 'inputs', '--input', `customer_id=${typed}`, '--input', 'limit=1'], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(sim.requests[0]?.body, { id: typed, limit: 1 }, typed);
+    }
   });
 
   test('a missing setting is a usage error that names the variable', async () => {
@@ -163,6 +173,9 @@ describe('cxchain sim as a server', () => {
       const busy = await runCli(['sim', '--rate-limit', 'lots'], { cwd: dir });
       assert.equal(busy.code, 2);
       assert.match(busy.stderr, /N\/s or N\/m/);
+      const taken = await runCli(['sim', '--port', new URL(url).port], { cwd: dir });
+      assert.equal(taken.code, 2);
+      assert.match(taken.stderr, /the port is in use; pick another --port/);
     } finally {
       sim.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => (sim.exitCode !== null ? resolve(sim.exitCode) : sim.on('close', resolve)));

@@ -33,6 +33,8 @@ export const DIAGNOSTIC_CODES = [
   'chain.self_ref',
   'chain.unknown_step',
   'chain.unknown_input',
+  'chain.bad_default',
+  'chain.retry_bounds',
   'expr.syntax',
   'expr.unknown_root',
 ] as const;

@@ -113,7 +113,8 @@ export function buildModel(
     globalTimeoutMs: (document.global_timeout_seconds ?? BUILTIN_DEFAULTS.globalTimeoutSeconds) * 1000,
     inputs: Object.entries(document.inputs ?? {}).map(([name, spec]) => {
       const input: InputSpec = { name, type: spec.type ?? 'string', required: spec.required ?? false };
-      if (spec.default !== undefined) input.default = spec.default;
+      // A string input takes any scalar default as text, as it takes `--input` values.
+      if (spec.default !== undefined) input.default = input.type === 'string' ? String(spec.default) : spec.default;
       if (spec.description !== undefined) input.description = spec.description;
       return input;
     }),

@@ -100,8 +100,34 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
     }
   });
   if (isRecord(chain.outputs)) templates.outputs = compile(chain.outputs, ['outputs'], undefined);
+
+  // An input's default must be what its type promises: `--input` values are checked, so defaults are too.
+  for (const [name, spec] of Object.entries(isRecord(chain.inputs) ? chain.inputs : {})) {
+    if (!isRecord(spec) || spec.default === undefined) continue;
+    const type = typeof spec.type === 'string' ? spec.type : 'string';
+    const expected = DEFAULT_FITS[type];
+    if (expected && !expected.fits(spec.default)) {
+      report('chain.bad_default', ['inputs', name, 'default'], `the default of the input \`${name}\` is ${JSON.stringify(spec.default)}, but its type is \`${type}\``, `give ${expected.what}, or change \`type\``);
+    }
+  }
+
+  // A backoff whose ceiling is below its floor would wait longer than `max_delay_ms` promises.
+  const retries: [DocPath, unknown][] = [[['defaults', 'retry'], defaults.retry], ...steps.map((step, i): [DocPath, unknown] => [['steps', i, 'retry'], step.retry])];
+  for (const [path, retry] of retries) {
+    if (isRecord(retry) && typeof retry.initial_delay_ms === 'number' && typeof retry.max_delay_ms === 'number' && retry.max_delay_ms < retry.initial_delay_ms) {
+      report('chain.retry_bounds', [...path, 'max_delay_ms'], `\`max_delay_ms\` (${retry.max_delay_ms}) is below \`initial_delay_ms\` (${retry.initial_delay_ms})`, 'the wait between attempts lies between the two: make `max_delay_ms` at least `initial_delay_ms`');
+    }
+  }
   return { diagnostics: out, templates };
 }
+
+const DEFAULT_FITS: Record<string, { fits: (v: unknown) => boolean; what: string }> = {
+  // A string input takes any scalar as text, as `--input` does.
+  string: { fits: (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), what: 'a text' },
+  number: { fits: (v) => typeof v === 'number' && Number.isFinite(v), what: 'a number' },
+  integer: { fits: (v) => typeof v === 'number' && Number.isSafeInteger(v), what: 'a whole number' },
+  boolean: { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' },
+};
 
 function stepId(step: Raw): string | undefined {
   if (typeof step.id === 'string') return step.id;

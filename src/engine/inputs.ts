@@ -11,20 +11,25 @@ export function applyInputDefaults(chain: ChainModel, given: Readonly<Record<str
   return values;
 }
 
-/** `--input name=value`: the value is read as a YAML scalar, so `3` is a number and `true` a boolean (SPEC 4). */
-export function parseInputFlag(flag: string): { name: string; value: unknown } | string {
+/**
+ * `--input name=value`. The value stays the text as typed: a `string` input takes it as is (a
+ * phone number `+15550100` or an id `00123` must not become a number on the way), and the other
+ * types read it as a YAML scalar (SPEC 4: `3` is a number, `true` a boolean).
+ */
+export function parseInputFlag(flag: string): { name: string; value: string } | string {
   const eq = flag.indexOf('=');
   if (eq <= 0) return `--input ${JSON.stringify(flag)} is not name=value`;
-  const name = flag.slice(0, eq);
-  const raw = flag.slice(eq + 1);
-  let value: unknown;
+  return { name: flag.slice(0, eq), value: flag.slice(eq + 1) };
+}
+
+/** A typed value from text given on the command line, read as a YAML scalar. */
+function scalarOf(text: string): unknown {
   try {
-    value = raw === '' ? '' : parseYaml(raw);
+    const value: unknown = text === '' ? '' : parseYaml(text);
+    return value !== null && typeof value === 'object' ? text : value;
   } catch {
-    value = raw;
+    return text;
   }
-  if (value !== null && typeof value === 'object') value = raw;
-  return { name, value };
 }
 
 /**
@@ -48,14 +53,14 @@ export function checkInputs(chain: ChainModel, given: Readonly<Record<string, un
 
 type Coerced = { ok: true; value: unknown } | { ok: false; expected: string };
 
-function coerce(input: InputSpec, value: unknown): Coerced {
+function coerce(input: InputSpec, given: unknown): Coerced {
+  if (input.type === 'string') return { ok: true, value: given === null || given === undefined ? '' : String(given) };
+  const value = typeof given === 'string' ? scalarOf(given) : given;
   switch (input.type) {
-    case 'string':
-      return { ok: true, value: value === null ? '' : String(value) };
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : { ok: false, expected: 'a number' };
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) ? { ok: true, value } : { ok: false, expected: 'a whole number' };
+      return typeof value === 'number' && Number.isSafeInteger(value) ? { ok: true, value } : { ok: false, expected: 'a whole number' };
     case 'boolean':
       return typeof value === 'boolean' ? { ok: true, value } : { ok: false, expected: 'true or false' };
   }

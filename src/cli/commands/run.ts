@@ -108,7 +108,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     throw new UsageError(`cannot write a report: ${(error as Error).message}`);
   }
   printSummary(out, results, elapsed, ctx);
-  if (github) reportRunToGithub(redactResults(results, redactor), loaded.chains, elapsed, { ...github, redactor }, out, options);
+  if (github) reportRunToGithub(redactor.value(results), loaded.chains, elapsed, { ...github, redactor }, out, options);
   if (signalExit !== undefined) return signalExit;
   return results.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
 }
@@ -131,10 +131,12 @@ function parseReports(flags: readonly string[]): ReportTargets {
 async function writeReports(targets: ReportTargets, results: readonly ChainResult[], redactor: Redactor): Promise<void> {
   const write = async (file: string, text: string) => {
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, redactor.text(text));
+    await writeFile(file, text);
   };
-  if (targets.json) await write(targets.json, `${JSON.stringify({ results }, null, 2)}\n`);
-  if (targets.junit) await write(targets.junit, formatJunit(results));
+  // Redacted as data, before JSON or XML escaping changes how a secret is spelled.
+  const safe = redactor.value(results);
+  if (targets.json) await write(targets.json, `${JSON.stringify({ results: safe }, null, 2)}\n`);
+  if (targets.junit) await write(targets.junit, formatJunit(safe));
 }
 
 function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[], ms: number, ctx: CommandContext): void {
@@ -145,19 +147,6 @@ function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[
   if (out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
   const failed = results.length - completed;
   out.write(`${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`);
-}
-
-/**
- * Secrets are taken out of the results before they are escaped for a workflow command or Markdown,
- * because escaping changes how a secret is spelled (`%`, `_`, `:`) and text redaction would miss it.
- */
-function redactResults(results: ChainResult[], redactor: Redactor): ChainResult[] {
-  try {
-    return JSON.parse(redactor.json(results)) as ChainResult[];
-  } catch {
-    // A secret such as `123` can break the JSON by matching a number; the output is still redacted as text below.
-    return results;
-  }
 }
 
 /** SPEC 8: failed steps as annotations at their lines, and the run as a table in the job summary. */

@@ -19,7 +19,14 @@ export async function simCommand(options: SimOptions, ctx: CommandContext): Prom
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const sim = await createSimulator({ port: options.port, ...(actions ? { actions } : {}), ...(rateLimit ? { rateLimit } : {}) });
+  let sim;
+  try {
+    sim = await createSimulator({ port: options.port, ...(actions ? { actions } : {}), ...(rateLimit ? { rateLimit } : {}) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new UsageError(`cannot listen on 127.0.0.1:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; pick another --port, or 0 for a free one`);
+    throw error;
+  }
   ctx.stdout.write(`${sim.url}\n`);
   ctx.stderr.write(`CXone simulator listening on ${sim.url} (token URL ${sim.tokenUrl}); Ctrl-C to stop\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

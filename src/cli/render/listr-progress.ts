@@ -85,7 +85,7 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
         channel.chainTask = task;
         if (channel.finalTitle) task.title = channel.finalTitle;
         await channel.started.promise;
-        return task.newListr(
+        const steps = task.newListr(
           chain.steps.map((step, index) => ({
             title: stepTitle(chain, index),
             task: async (_c: unknown, stepTask: TaskHandle) => {
@@ -94,10 +94,12 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
               if (status) show(stepTask, status);
               const result = await (channel.steps[index] as Deferred<StepResult>).promise;
               const text = redactor.text(`${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`);
-              if (result.status === 'skipped') return stepTask.skip(text);
+              // A step cancelled before it started never ran: it is skipped, not failed.
+              if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null)) return stepTask.skip(text);
               if (result.status === 'failed' || result.status === 'cancelled') {
+                // listr2 shows the title and then the error: the error carries only what happened.
                 stepTask.title = stepTitle(chain, index);
-                throw new Error(text);
+                throw new Error(redactor.text(describeStepResult(result)));
               }
               stepTask.title = text;
               return undefined;
@@ -105,6 +107,15 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
           })),
           { concurrent: false, exitOnError: false },
         );
+        // The tree draws a chain with a failed step as a warning; plain lines would tick it, so
+        // there the chain waits for its steps and fails itself when it ended early.
+        if (!plain) return steps;
+        await steps.run();
+        const end = await channel.ended.promise;
+        if (end.final_status !== 'completed') {
+          task.title = chainTitle(chain);
+          throw new Error(summaryLine(end, style));
+        }
       },
     })),
     {
