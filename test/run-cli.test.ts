@@ -89,6 +89,13 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     }
   });
 
+  test('a report that cannot be written stops the run before any request', async () => {
+    const r = await runCli(['run', 'chains', '--report', 'json=chains/ok.yaml/r.json'], { cwd: dir, env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--report json=chains\/ok\.yaml\/r\.json: cannot write there \(\w+\); nothing was run/);
+    assert.equal(sim.requests.length, 0);
+  });
+
   test('a missing setting is a usage error that names the variable', async () => {
     const r = await runCli(['run', 'chains'], { cwd: dir, env: { CXONE_BASE_URL: sim.url, CXONE_TOKEN_URL: sim.tokenUrl } });
     assert.equal(r.code, 2);

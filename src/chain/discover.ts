@@ -72,7 +72,8 @@ async function walk(dir: string, w: Walk): Promise<void> {
   const real = await realpath(dir).catch(() => dir);
   if (w.visited.has(real)) return;
   w.visited.add(real);
-  const entries = await readdir(dir, { withFileTypes: true });
+  // Real entries before links, so a file reached both ways is named by its real path.
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()));
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = join(dir, entry.name);

@@ -1,4 +1,4 @@
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChainModel, Diagnostic } from '../../chain/index.js';
 import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
@@ -53,6 +53,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
+  await checkReportTargets(reports);
   const connection = await openConnection(options, ctx);
   const { client, redactor } = connection;
   let audit: ReturnType<typeof createAuditWriter> | undefined;
@@ -126,6 +127,18 @@ function parseReports(flags: readonly string[]): ReportTargets {
     targets[match[1] as keyof ReportTargets] = match[2];
   }
   return targets;
+}
+
+/** A report that cannot be written must stop the run before any action runs, not after all of them. */
+async function checkReportTargets(targets: ReportTargets): Promise<void> {
+  for (const [kind, file] of Object.entries(targets)) {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await (await open(file, 'a')).close();
+    } catch (error) {
+      throw new UsageError(`--report ${kind}=${file}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was run`);
+    }
+  }
 }
 
 async function writeReports(targets: ReportTargets, results: readonly ChainResult[], redactor: Redactor): Promise<void> {
