@@ -48,7 +48,7 @@ const BAD: Record<string, { text: string | Buffer; expect: [string, number, numb
     text: `a: &a [x, x]\nb: &b [${Array(60).fill('*a').join(', ')}]\nc: [${Array(60).fill('*b').join(', ')}]\n`,
     expect: [['yaml.alias_limit', 3, 165]],
   },
-  'too-large.yaml': { text: `# ${'x'.repeat(1024 * 1024)}\n${ok()}`, expect: [['file.too_large', 0, 0]] },
+  'too-large.yaml': { text: `# ${'x'.repeat(1024 * 1024)}\n${ok()}`, expect: [['file.too_large', 1, 1]] },
   'latin1.yaml': { text: Buffer.concat([Buffer.from('version: 1\nchain_id: caf'), Buffer.from([0xe9]), Buffer.from('\nsteps: []\n')]), expect: [['file.not_utf8', 2, 14]] },
 };
 

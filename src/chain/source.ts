@@ -39,7 +39,7 @@ export function readChainFile(path: string, file: string = path): ParsedFile {
     try {
       const size = fstatSync(fd).size;
       if (size > MAX_FILE_BYTES) {
-        return fail('file.too_large', file, `file is ${formatBytes(size)}; chain files may be at most 1 MiB`, 'split the chain into smaller chains');
+        return fail('file.too_large', file, `file is ${formatBytes(size)} (${size} bytes); chain files may be at most 1 MiB (${MAX_FILE_BYTES} bytes)`, 'split the chain into smaller chains', { line: 1, column: 1 });
       }
       bytes = readFileSync(fd);
     } finally {
@@ -242,7 +242,7 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : `${Math.ceil(n / 1024)} KiB`;
 }
 
 function fail(code: DiagnosticCode, file: string, message: string, hint?: string, pos?: Position): ParsedFile {
