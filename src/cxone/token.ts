@@ -62,7 +62,8 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     if (answer.status < 200 || answer.status >= 300) {
       const error = httpError(what, answer);
       // Any refusal other than throttling is about the credentials, whatever its status.
-      return { ok: false, error: error.kind === 'rate_limited' || answer.status >= 500 ? error : withHint({ ...error, kind: 'auth', hint: undefined }), sent: true, answer };
+      const server = answer.status >= 500 ? { ...error, hint: 'the token endpoint failed on its side: check the token URL (--token-url / CXONE_TOKEN_URL) and try again later' } : error;
+      return { ok: false, error: error.kind === 'rate_limited' || answer.status >= 500 ? server : withHint({ ...error, kind: 'auth', hint: undefined }), sent: true, answer };
     }
     const body = parseJson(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = typeof body?.access_token === 'string' ? body.access_token : '';
