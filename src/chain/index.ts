@@ -1,4 +1,4 @@
-export { loadChains, validateChains, validateFiles, validateParsed, type LoadResult, type FileResult, type ValidateResult, type ChainSummary } from './load.js';
+export { loadChains, validateChains, validateFiles, validateParsed, type LoadResult, type LoadOptions, type FileResult, type ValidateResult, type ChainSummary } from './load.js';
 export { discoverChainFiles, type DiscoverOptions, type Discovered } from './discover.js';
 export { readChainFile, parseChainText, positionOf, MAX_FILE_BYTES, MAX_ALIASES, type ChainSource, type DocPath, type ParsedFile } from './source.js';
 export { DIAGNOSTIC_CODES, compareDiagnostics, diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';

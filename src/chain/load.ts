@@ -22,11 +22,24 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
+export interface LoadOptions extends DiscoverOptions {
+  /**
+   * Keep each chain's parsed YAML (`ChainModel.source`) for positions of any node. Default true;
+   * a run needs only the step positions already in the model, and a large repository runs in
+   * less memory without the syntax trees.
+   */
+  keepSource?: boolean;
+}
+
 /** Discovers, parses and validates chain files: all three layers of SPEC 3.1, every problem at once. */
-export async function loadChains(paths: readonly string[], options: DiscoverOptions = {}): Promise<LoadResult> {
+export async function loadChains(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const discovered = await discoverChainFiles(paths, options);
   const cwd = options.cwd ?? process.cwd();
-  const results = discovered.files.map((file) => validateParsed(file, readChainFile(resolve(cwd, file), file)));
+  const results = discovered.files.map((file) => {
+    const result = validateParsed(file, readChainFile(resolve(cwd, file), file));
+    if (options.keepSource === false && result.chain) delete result.chain.source;
+    return result;
+  });
   return collect(discovered.files, results, discovered.diagnostics);
 }
 

@@ -62,8 +62,8 @@ export interface ChainModel extends Position {
   inputs: InputSpec[];
   steps: StepModel[];
   outputs?: Template;
-  /** The parsed file, for positions of any node (annotations, plan). */
-  source: ChainSource;
+  /** The parsed file, for positions of any node; absent when loaded with `keepSource: false`. */
+  source?: ChainSource;
   /** The document as written. */
   document: CxchainChain;
 }

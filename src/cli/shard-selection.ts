@@ -33,5 +33,5 @@ export function validateShard(paths: readonly string[], shard: Shard | undefined
 
 /** `loadChains` (run) over the shard's files, or over `paths` when there is no shard. */
 export function loadChainsShard(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions): Promise<LoadResult> {
-  return loadShard(paths, shard, discover, (files) => loadChains(files, discover), () => ({ files: [], chains: [], diagnostics: [] }));
+  return loadShard(paths, shard, discover, (files) => loadChains(files, { ...discover, keepSource: false }), () => ({ files: [], chains: [], diagnostics: [] }));
 }
