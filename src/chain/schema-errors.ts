@@ -32,7 +32,9 @@ export function validateAgainstSchema(data: unknown, source: ChainSource): Diagn
 /** A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. */
 function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   const parents = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'propertyNames').map((e) => e.schemaPath);
-  return errors.filter((e) => !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)));
+  // A name checked through a `$ref` has a schema path outside `propertyNames`; ajv marks it with the name instead.
+  const namesChecked = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
+  return errors.filter((e) => !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)) && !(e.propertyName !== undefined && namesChecked.has(e.instancePath)));
 }
 
 function toDiagnostic(error: ErrorObject, data: unknown, source: ChainSource): Diagnostic {
