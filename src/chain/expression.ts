@@ -33,6 +33,8 @@ export interface LocatedReference {
 export interface ExpressionError {
   message: string;
   docPath: DocPath;
+  /** The problem is the key at `docPath`, not its value. */
+  key?: boolean;
 }
 
 export interface CompiledTemplate {
@@ -59,6 +61,10 @@ function compileValue(value: unknown, docPath: DocPath, refs: LocatedReference[]
     return items.every((t) => t.kind === 'literal') ? { kind: 'literal', value } : { kind: 'array', items };
   }
   if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      // Keys are sent as written; an expression there would go out unresolved.
+      if (key.includes('${{')) errors.push({ message: `\`${key}\` is a key; expressions are resolved only in values`, docPath: [...docPath, key], key: true });
+    }
     const entries = Object.entries(value).map(([k, v]) => [k, compileValue(v, [...docPath, k], refs, errors)] as const);
     return entries.every(([, t]) => t.kind === 'literal') ? { kind: 'literal', value } : { kind: 'object', entries };
   }

@@ -78,7 +78,7 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   };
   const compile = (value: unknown, docPath: DocPath, stepIndex: number | undefined): Template => {
     const compiled = compileTemplate(value, docPath);
-    for (const error of compiled.errors) report('expr.syntax', error.docPath, error.message);
+    for (const error of compiled.errors) report('expr.syntax', error.docPath, error.message, undefined, error.key);
     checkRefs(compiled.references, stepIndex);
     return compiled.template;
   };
