@@ -27,6 +27,7 @@ const BAD: Record<string, { text: string | Buffer; expect: [string, number, numb
   'enum.yaml': { text: ok('    on_failure: retry\n'), expect: [['schema.enum', 5, 17]] },
   'bad-input-name.yaml': { text: 'version: 1\nchain_id: c\ninputs:\n  good: { type: string }\n  "bad name": { type: string }\nsteps:\n  - action_id: a\n', expect: [['schema.pattern', 5, 3]] },
   'expr-key.yaml': { text: 'version: 1\nchain_id: c\ninputs:\n  s: {}\nsteps:\n  - action_id: a\n    payload:\n      ${{ inputs.s }}: v\n', expect: [['expr.syntax', 8, 7]] },
+  'yaml-tag.yaml': { text: ok('    payload: { s: !!set {a, b}, t: !!str 123, x: "!text" }\n'), expect: [['yaml.tag', 5, 19]] },
   'dot-action.yaml': { text: 'version: 1\nchain_id: c\nsteps:\n  - action_id: ".."\n', expect: [['schema.pattern', 4, 16]] },
   'bad-default.yaml': { text: 'version: 1\nchain_id: c\ninputs:\n  n: { type: integer, default: "x" }\nsteps:\n  - action_id: a\n', expect: [['chain.bad_default', 4, 32]] },
   'retry-bounds.yaml': { text: ok('    retry: { initial_delay_ms: 5000, max_delay_ms: 100 }\n'), expect: [['chain.retry_bounds', 5, 52]] },

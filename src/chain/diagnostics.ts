@@ -13,6 +13,7 @@ export const DIAGNOSTIC_CODES = [
   'yaml.alias_limit',
   'yaml.multiple_documents',
   'yaml.not_mapping',
+  'yaml.tag',
   'schema.required',
   'schema.unknown_key',
   'schema.type',

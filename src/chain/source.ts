@@ -91,6 +91,18 @@ export function parseChainText(file: string, text: string): ParsedFile {
     return { source, diagnostics };
   }
   if (unreliable) return { source, diagnostics };
+  // Only a `!` can start a tag; most files have none and skip the walk.
+  if (text.includes('!')) {
+    const tags = unsupportedTags(first);
+    for (const { tag, offset } of tags) {
+      // The node's range starts after its tag; point at the tag itself when it is on the same line.
+      let bang = text.lastIndexOf('!', offset);
+      while (bang > 0 && text[bang - 1] === '!') bang -= 1;
+      const tagAt = bang >= 0 && !text.slice(bang, offset).includes('\n') ? bang : offset;
+      diagnostics.push(diagnostic('yaml.tag', file, at(tagAt), `the YAML tag \`${tag.replace('tag:yaml.org,2002:', '!!')}\` is not supported; a chain holds plain data: text, numbers, booleans, null, mappings and lists`, 'remove the tag, or quote the value if the `!` is part of the text'));
+    }
+    if (tags.length) return { source, diagnostics };
+  }
   if (!isMap(first.contents)) {
     const kind = first.contents === null ? 'empty' : isScalar(first.contents) ? 'a single value' : 'a list';
     const pos = first.contents ? at(first.contents.range[0]) : { line: 1, column: 1 };
@@ -103,6 +115,19 @@ export function parseChainText(file: string, text: string): ParsedFile {
     diagnostics.push(diagnostic('yaml.alias_limit', file, { line: 1, column: 1 }, `the YAML could not be expanded: ${(error as Error).message}`));
     return { source, diagnostics };
   }
+}
+
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Explicit tags other than the core ones: `!!set`, `!!binary` or `!custom` would change or drop a payload silently. */
+function unsupportedTags(doc: Document.Parsed): { tag: string; offset: number }[] {
+  const found: { tag: string; offset: number }[] = [];
+  visit(doc, {
+    Node(_key, node) {
+      if (node.tag && !PLAIN_TAGS.has(node.tag)) found.push({ tag: node.tag, offset: node.range?.[0] ?? 0 });
+    },
+  });
+  return found;
 }
 
 function yamlErrors(source: ChainSource): Diagnostic[] {
