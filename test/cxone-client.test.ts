@@ -223,6 +223,7 @@ describe('CXone client: answers', () => {
     const huge = await client.execute(request('da-huge'));
     assert.equal(huge.ok ? '' : huge.error.kind, 'invalid_response');
     assert.match(huge.ok ? '' : huge.error.message, /larger than 10 MiB/);
+    assert.equal(huge.httpStatus, 200, 'the status the server sent is kept');
     sim.setAction('da-big-ok', { body_bytes: 2 * 1024 * 1024 });
     assert.equal((await client.execute(request('da-big-ok'))).ok, true);
   });

@@ -55,7 +55,7 @@ export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: t
     case 'cancelled':
       return { kind: 'cancelled', message: `${what}: cancelled` };
     default:
-      if (outcome.tooLarge) return withHint({ kind: 'invalid_response', message: `${what}: ${outcome.message} and was cut off` });
+      if (outcome.tooLarge) return withHint({ kind: 'invalid_response', message: `${what}: ${outcome.message} and was cut off`, ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}) });
       return withHint({ kind: 'network', message: `${what}: ${outcome.message}` });
   }
 }

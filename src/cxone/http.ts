@@ -18,7 +18,7 @@ export interface HttpAnswer {
 export type HttpOutcome =
   | { ok: true; answer: HttpAnswer }
   /** No usable answer: `sent` tells whether the request may have reached the server (SPEC 5 retry rules). */
-  | { ok: false; stopped?: undefined; sent: boolean; message: string; tooLarge?: boolean }
+  | { ok: false; stopped?: undefined; sent: boolean; message: string; tooLarge?: boolean; status?: number | undefined }
   | { ok: false; stopped: StopReason };
 
 export interface HttpRequest {
@@ -63,7 +63,7 @@ export function createHttp(options: { maxBytes?: number } = {}): Http {
       const reason = stop.reason();
       if (reason) return { ok: false, stopped: reason };
       const cause = transportError(error);
-      if (cause?.code === ANSWER_TOO_LARGE) return { ok: false, sent: true, tooLarge: true, message: cause.message };
+      if (cause?.code === ANSWER_TOO_LARGE) return { ok: false, sent: true, tooLarge: true, message: cause.message, status: cause.status };
       return { ok: false, sent: cause ? cause.sent : true, message: describeNetworkError(cause ?? error) };
     } finally {
       stop.dispose();

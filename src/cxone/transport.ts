@@ -11,10 +11,14 @@ export class TransportError extends Error {
     message: string,
     readonly code: string | undefined,
     readonly sent: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
+
+  /** The HTTP status, when an answer had begun before the failure. */
+  readonly status: number | undefined;
 }
 
 export const ANSWER_TOO_LARGE = 'ERR_ANSWER_TOO_LARGE';
@@ -75,7 +79,7 @@ function readAnswer(res: IncomingMessage, maxBytes: number): Promise<Response> {
       size += chunk.length;
       if (size > maxBytes) {
         res.destroy();
-        reject(new TransportError(`the answer is larger than ${+(maxBytes / 1024 / 1024).toFixed(2)} MiB`, ANSWER_TOO_LARGE, true));
+        reject(new TransportError(`the answer is larger than ${+(maxBytes / 1024 / 1024).toFixed(2)} MiB`, ANSWER_TOO_LARGE, true, { status: res.statusCode }));
         return;
       }
       chunks.push(chunk);
