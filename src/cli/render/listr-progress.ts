@@ -46,12 +46,14 @@ export interface ListrProgressOptions {
  */
 export function createListrProgress(chains: readonly ChainModel[], options: ListrProgressOptions) {
   const { style, redactor } = options;
+  const plain = options.renderer === 'simple' || !options.isTTY;
   const channels = new Map<string, ChainChannel>();
   const byFile = (chain: { file: string }) => channels.get(chain.file);
-  for (const chain of chains) {
-    channels.set(chain.file, { started: deferred(), steps: chain.steps.map(() => deferred()), stepTasks: [], stepStatus: [], ended: deferred() });
-  }
-  const plain = options.renderer === 'simple' || !options.isTTY;
+  const openChannel = (chain: ChainModel) => {
+    const channel: ChainChannel = { started: deferred(), steps: chain.steps.map(() => deferred()), stepTasks: [], stepStatus: [], ended: deferred() };
+    channels.set(chain.file, channel);
+    return channel;
+  };
   // Plain lines of concurrent chains interleave, so there each step line names its chain.
   const prefixChain = plain && chains.length > 1;
   const stepTitle = (chain: { chainId: string; steps: ChainModel['steps'] }, index: number) => {
@@ -77,58 +79,79 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
     return text;
   };
 
-  const list = new Listr(
-    chains.map((chain) => ({
-      title: chainTitle(chain),
-      task: async (_ctx: unknown, task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] }) => {
-        const channel = byFile(chain) as ChainChannel;
-        channel.chainTask = task;
-        if (channel.finalTitle) task.title = channel.finalTitle;
-        await channel.started.promise;
-        const steps = task.newListr(
-          chain.steps.map((step, index) => ({
-            title: stepTitle(chain, index),
-            task: async (_c: unknown, stepTask: TaskHandle) => {
-              channel.stepTasks[index] = stepTask;
-              const status = channel.stepStatus[index];
-              if (status) show(stepTask, status);
-              const result = await (channel.steps[index] as Deferred<StepResult>).promise;
-              const text = redactor.text(`${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`);
-              // A step cancelled before it started never ran: it is skipped, not failed.
-              if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null)) return stepTask.skip(text);
-              if (result.status === 'failed' || result.status === 'cancelled') {
-                // listr2 shows the title and then the error: the error carries only what happened.
-                stepTask.title = stepTitle(chain, index);
-                throw new Error(redactor.text(describeStepResult(result)));
-              }
-              stepTask.title = text;
-              return undefined;
-            },
-          })),
-          { concurrent: false, exitOnError: false },
-        );
-        // The tree draws a chain with a failed step as a warning; plain lines would tick it, so
-        // there the chain waits for its steps and fails itself when it ended early.
-        if (!plain) return steps;
-        await steps.run();
-        const end = await channel.ended.promise;
-        if (end.final_status !== 'completed') {
-          task.title = chainTitle(chain);
-          throw new Error(summaryLine(end, style));
-        }
-      },
-    })),
-    {
-      concurrent: true,
-      exitOnError: false,
-      registerSignalListeners: false,
-      renderer: plain ? 'simple' : 'default',
-      rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: false, showErrorMessage: true },
+  const chainTask = (chain: ChainModel) => ({
+    title: chainTitle(chain),
+    task: async (_ctx: unknown, task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] }) => {
+      const channel = byFile(chain) as ChainChannel;
+      channel.chainTask = task;
+      if (channel.finalTitle) task.title = channel.finalTitle;
+      await channel.started.promise;
+      const steps = task.newListr(
+        chain.steps.map((step, index) => ({
+          title: stepTitle(chain, index),
+          task: async (_c: unknown, stepTask: TaskHandle) => {
+            channel.stepTasks[index] = stepTask;
+            const status = channel.stepStatus[index];
+            if (status) show(stepTask, status);
+            const result = await (channel.steps[index] as Deferred<StepResult>).promise;
+            const text = redactor.text(`${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`);
+            // A step cancelled before it started never ran: it is skipped, not failed.
+            if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null)) return stepTask.skip(text);
+            if (result.status === 'failed' || result.status === 'cancelled') {
+              // listr2 shows the title and then the error: the error carries only what happened.
+              stepTask.title = stepTitle(chain, index);
+              throw new Error(redactor.text(describeStepResult(result)));
+            }
+            stepTask.title = text;
+            return undefined;
+          },
+        })),
+        { concurrent: false, exitOnError: false },
+      );
+      // The tree draws a chain with a failed step as a warning; plain lines would tick it, so
+      // there the chain waits for its steps and fails itself when it ended early.
+      if (!plain) return steps;
+      await steps.run();
+      const end = await channel.ended.promise;
+      if (end.final_status !== 'completed') {
+        task.title = chainTitle(chain);
+        throw new Error(summaryLine(end, style));
+      }
     },
-  );
-  const done = list.run().catch(() => undefined);
+  });
+  const listOptions = {
+    concurrent: true,
+    exitOnError: false,
+    registerSignalListeners: false,
+    renderer: plain ? 'simple' : 'default',
+    rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: false, showErrorMessage: true },
+  } as const;
+
+  // The tree is one list of every chain, redrawn in place. Plain lines need no shared screen, so
+  // there each chain gets a list of its own when it starts, and is forgotten when it ends: a run
+  // of thousands of chains does not hold thousands of finished tasks.
+  const running = new Set<Promise<unknown>>();
+  if (!plain) {
+    for (const chain of chains) openChannel(chain);
+    running.add(new Listr(chains.map(chainTask), listOptions).run().catch(() => undefined));
+  }
+  const startPlain = (chain: ChainModel) => {
+    openChannel(chain);
+    const run: Promise<unknown> = new Listr([chainTask(chain)], listOptions)
+      .run()
+      .catch(() => undefined)
+      .finally(() => {
+        running.delete(run);
+        channels.delete(chain.file);
+      });
+    running.add(run);
+  };
 
   const onEvent = (event: ChainEvent) => {
+    if (plain && event.type === 'chain_start') {
+      const chain = chainsByFile.get(event.file);
+      if (chain) startPlain(chain);
+    }
     const channel = byFile(event);
     if (!channel) return;
     switch (event.type) {
@@ -160,7 +183,7 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
       }
     }
   };
-  return { onEvent, done: () => done };
+  return { onEvent, done: () => Promise.all([...running]).then(() => undefined) };
 }
 
 export function summaryLine(e: Pick<ChainEndEvent, 'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent'>, style: Style): string {
