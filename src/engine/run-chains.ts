@@ -9,11 +9,17 @@ export interface RunChainsOptions extends Omit<RunChainOptions, 'inputs' | 'runI
   inputsFor?: (chain: ChainModel, index: number) => Readonly<Record<string, unknown>>;
   /** Called as each chain finishes, in completion order. */
   onResult?: (result: ChainResult, index: number) => void;
+  /**
+   * Keep every result for the returned array. Default true; with false, results only go to
+   * `onResult` and the array is empty, so a run of thousands of chains does not hold them all.
+   */
+  retain?: boolean;
 }
 
 /** Runs many chains with bounded concurrency; results come back in the order of `chains`. */
 export async function runChains(chains: readonly ChainModel[], options: RunChainsOptions): Promise<ChainResult[]> {
-  const results: ChainResult[] = new Array(chains.length);
+  const retain = options.retain ?? true;
+  const results: ChainResult[] = retain ? new Array(chains.length) : [];
   const limit = Math.max(1, Math.min(options.concurrency ?? 4, chains.length || 1));
   let next = 0;
   const worker = async () => {
@@ -21,7 +27,7 @@ export async function runChains(chains: readonly ChainModel[], options: RunChain
       const index = next++;
       const chain = chains[index] as ChainModel;
       const result = await runChain(chain, { ...options, inputs: options.inputsFor?.(chain, index) ?? {} });
-      results[index] = result;
+      if (retain) results[index] = result;
       options.onResult?.(result, index);
     }
   };

@@ -6,10 +6,38 @@ import type { ChainResult, StepResult } from '../engine/index.js';
  * never ran (after an abort, a global timeout or Ctrl-C) is skipped.
  */
 export function formatJunit(results: readonly ChainResult[]): string {
-  const suites = results.map(suiteOf);
-  const total = (key: 'tests' | 'failures' | 'skipped') => suites.reduce((n, s) => n + s[key], 0);
-  const time = results.reduce((n, r) => n + r.total_latency_ms, 0) / 1000;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${total('tests')}" failures="${total('failures')}" errors="0" skipped="${total('skipped')}" time="${time.toFixed(3)}">\n${suites.map((s) => s.xml).join('')}</testsuites>\n`;
+  const suites = results.map(junitSuite);
+  const totals = suites.reduce(addTotals, emptyTotals());
+  return `${junitHeader(totals)}${suites.map((s) => s.xml).join('')}${JUNIT_FOOTER}`;
+}
+
+/** What the root element counts, summed over the suites (and seconds of all chains). */
+export interface JunitTotals {
+  tests: number;
+  failures: number;
+  skipped: number;
+  timeMs: number;
+}
+
+export const emptyTotals = (): JunitTotals => ({ tests: 0, failures: 0, skipped: 0, timeMs: 0 });
+
+export function addTotals(t: JunitTotals, s: JunitSuite): JunitTotals {
+  return { tests: t.tests + s.tests, failures: t.failures + s.failures, skipped: t.skipped + s.skipped, timeMs: t.timeMs + s.timeMs };
+}
+
+/** The document up to the first suite; the root carries the totals, so a streamed report writes it last. */
+export function junitHeader(t: JunitTotals): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${t.tests}" failures="${t.failures}" errors="0" skipped="${t.skipped}" time="${(t.timeMs / 1000).toFixed(3)}">\n`;
+}
+
+export const JUNIT_FOOTER = '</testsuites>\n';
+
+export interface JunitSuite {
+  xml: string;
+  tests: number;
+  failures: number;
+  skipped: number;
+  timeMs: number;
 }
 
 type Outcome = 'passed' | 'failure' | 'skipped';
@@ -20,7 +48,8 @@ function outcomeOf(s: StepResult): Outcome {
   return 'passed';
 }
 
-function suiteOf(r: ChainResult): { xml: string; tests: number; failures: number; skipped: number } {
+/** One chain as a `<testsuite>`. */
+export function junitSuite(r: ChainResult): JunitSuite {
   const outcomes = r.aggregated_responses.map(outcomeOf);
   const failures = outcomes.filter((o) => o === 'failure').length;
   const skipped = outcomes.filter((o) => o === 'skipped').length;
@@ -35,7 +64,7 @@ function suiteOf(r: ChainResult): { xml: string; tests: number; failures: number
   ]
     .map(([name, value]) => `      <property name="${name}" value="${xmlAttr(value ?? '')}"/>\n`)
     .join('');
-  return { xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`, tests: outcomes.length, failures, skipped };
+  return { xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`, tests: outcomes.length, failures, skipped, timeMs: r.total_latency_ms };
 }
 
 function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {

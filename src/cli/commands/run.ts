@@ -1,11 +1,11 @@
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChainModel, Diagnostic } from '../../chain/index.js';
 import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
 import { createAuditWriter, eventForOutput } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions, type AnnotationPlace } from '../../report/github.js';
-import { formatJunit } from '../../report/junit.js';
+import { createReportWriter, type ReportTargets } from '../../report/report-writer.js';
 import { formatInvalidRunMarkdown, formatRunSummaryMarkdown, formatStepAnnotations, stepLocatorOf } from '../../report/run-github.js';
 import type { Redactor } from '../../report/redact.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
@@ -83,6 +83,10 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = performance.now();
+  // Reports are written as chains finish and results are not held (issue 7: flat memory), except
+  // in GitHub Actions, whose job summary lists every failure at the end.
+  const writer = createReportWriter(reports, redactor);
+  const summaries: ChainSummaryLine[] = new Array(loaded.chains.length);
   let results: ChainResult[];
   try {
     results = await runChains(loaded.chains, {
@@ -93,30 +97,33 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
       env: ctx.env,
       onSecret: (value) => redactor.add(value),
       inputsFor: (chain) => inputs.get(chain) ?? {},
+      retain: github !== undefined,
+      onResult: (result, index) => {
+        summaries[index] = summaryOf(result);
+        writer.add(result, index);
+      },
     });
     await progress?.done();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     audit?.close();
+    writer.close();
     await connection.close();
   }
   const elapsed = performance.now() - started;
-  try {
-    await writeReports(reports, results, redactor);
-  } catch (error) {
-    printSummary(out, results, elapsed, ctx);
-    throw new UsageError(`cannot write a report: ${(error as Error).message}`);
-  }
-  printSummary(out, results, elapsed, ctx);
+  const ran = summaries.filter((r) => r !== undefined);
+  printSummary(out, ran, elapsed, ctx);
   if (github) reportRunToGithub(redactor.value(results), loaded.chains, elapsed, { ...github, redactor }, out, options);
   if (signalExit !== undefined) return signalExit;
-  return results.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
+  return ran.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
 }
 
-interface ReportTargets {
-  json?: string;
-  junit?: string;
+/** What the closing lines need of a chain: kept for every chain instead of its whole result. */
+type ChainSummaryLine = Pick<ChainResult, 'chain_id' | 'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent' | 'steps_executed'>;
+
+function summaryOf(r: ChainResult): ChainSummaryLine {
+  return { chain_id: r.chain_id, final_status: r.final_status, termination_reason: r.termination_reason, counts: r.counts, total_latency_ms: r.total_latency_ms, completion_rate_percent: r.completion_rate_percent, steps_executed: r.steps_executed };
 }
 
 function parseReports(flags: readonly string[]): ReportTargets {
@@ -141,18 +148,7 @@ async function checkReportTargets(targets: ReportTargets): Promise<void> {
   }
 }
 
-async function writeReports(targets: ReportTargets, results: readonly ChainResult[], redactor: Redactor): Promise<void> {
-  const write = async (file: string, text: string) => {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
-  };
-  // Redacted as data, before JSON or XML escaping changes how a secret is spelled.
-  const safe = redactor.value(results);
-  if (targets.json) await write(targets.json, `${JSON.stringify({ results: safe }, null, 2)}\n`);
-  if (targets.junit) await write(targets.junit, formatJunit(safe));
-}
-
-function printSummary(out: NodeJS.WritableStream, results: readonly ChainResult[], ms: number, ctx: CommandContext): void {
+function printSummary(out: NodeJS.WritableStream, results: readonly ChainSummaryLine[], ms: number, ctx: CommandContext): void {
   const completed = results.filter((r) => r.final_status === 'completed').length;
   const steps = results.reduce((n, r) => n + r.steps_executed, 0);
   const style = out === ctx.stdout ? ctx.style : ctx.errStyle;
