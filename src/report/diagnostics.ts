@@ -7,8 +7,9 @@ export interface TextFormatOptions {
   style?: TextStyle;
   /** Reads a file's text for the excerpt; default reads from disk. Missing text means no excerpt. */
   readText?: (file: string) => string | undefined;
+  /** End with `N problems in M files`. Default true; off where the caller counts more than these. */
+  summary?: boolean;
 }
-
 
 /** `file:line:col  error  message [code]`, the source line and a caret under the column, then the hint. */
 export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], options: TextFormatOptions = {}): string {
@@ -31,6 +32,7 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
     if (d.hint) lines.push(`${style.cyan('  fix:')} ${d.hint}`);
     return lines.join('\n');
   });
+  if (options.summary === false) return `${blocks.join('\n\n')}\n`;
   const files = new Set(diagnostics.map((d) => d.file)).size;
   const summary = `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
   return `${blocks.join('\n\n')}\n\n${summary}\n`;

@@ -75,7 +75,7 @@ export function formatPlanText(plan: PlanResult, style: Style = plain): string {
   }
   if (shown.length > 0) out.push('');
   if (plan.revision_problems.length > 0) out.push(plan.revision_problems.map((p) => revisionProblemText(p, style)).join('\n\n'), '');
-  if (plan.diagnostics.length > 0) out.push(formatDiagnosticsText(plan.diagnostics, { style }).trimEnd(), '');
+  if (plan.diagnostics.length > 0) out.push(formatDiagnosticsText(plan.diagnostics, { style, summary: false }).trimEnd(), '');
   out.push(plan.ok ? `${style.green('✔')} no problems` : `${style.red('✖')} ${plural(plan.summary.problems, 'problem')}: fix ${plan.summary.problems === 1 ? 'it' : 'them'} before merging`);
   return `${out.join('\n')}\n`;
 }
