@@ -174,6 +174,19 @@ describe('validate: messages a newcomer can act on', () => {
     }
   });
 
+  test('a dangling link named like a chain file is reported, not skipped', async () => {
+    const { dir, cleanup } = await tempDir({ 'chains/a.yaml': ok() });
+    try {
+      await symlink('gone.yaml', join(dir, 'chains', 'broken.yaml'));
+      const r = await runCli(['validate', '--format', 'json', 'chains'], { cwd: dir });
+      assert.equal(r.code, 2);
+      const report = JSON.parse(r.stdout) as { diagnostics: JsonDiagnostic[] };
+      assert.deepEqual(report.diagnostics.map((d) => [d.code, d.file]), [['file.read_error', 'chains/broken.yaml']]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('a link back up the tree and a second link to one file are each walked once', async () => {
     const { dir, cleanup } = await tempDir({ 'chains/a.yaml': ok(), 'chains/sub/b.yaml': ok().replace('chain_id: c', 'chain_id: b') });
     try {

@@ -82,7 +82,10 @@ async function walk(dir: string, w: Walk): Promise<void> {
     let target = join(real, entry.name);
     if (entry.isSymbolicLink()) {
       const resolved = await realpath(full).catch(() => undefined);
-      if (!resolved) continue;
+      if (!resolved) {
+        if (CHAIN_FILE.test(entry.name)) w.diagnostics.push(diagnostic('file.read_error', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to a file that does not exist`, 'fix or remove the link'));
+        continue;
+      }
       if (!w.followOutside && resolved !== w.root && !resolved.startsWith(w.root + sep)) {
         if (CHAIN_FILE.test(entry.name) || (await stat(resolved)).isDirectory()) {
           w.diagnostics.push(diagnostic('path.outside_root', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`, 'pass the target path itself, copy the chain into the repository, or allow it with --follow-symlinks'));
