@@ -19,7 +19,7 @@ export function validateAgainstSchema(data: unknown, source: ChainSource): Diagn
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    const d = toDiagnostic(error, data, source);
+    const d = toDiagnostic(error, source);
     const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -37,7 +37,7 @@ function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)) && !(e.propertyName !== undefined && namesChecked.has(e.instancePath)));
 }
 
-function toDiagnostic(error: ErrorObject, data: unknown, source: ChainSource): Diagnostic {
+function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
   const path = parsePointer(error.instancePath);
   const where = describePath(path);
   const parent = (error.parentSchema ?? {}) as SchemaNode;

@@ -32,6 +32,9 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
   } catch (error) {
     throw new UsageError(`--rate-limit: ${(error as Error).message}`);
   }
+  // Every secret is known before any output; tokens join the moment the client obtains them.
+  const redactor = createRedactor([ctx.env.CXONE_CLIENT_SECRET, ctx.env.CXONE_ACCESS_KEY_SECRET, ...secretValues(ctx.env)]);
+  const mask = ctx.env.GITHUB_ACTIONS === 'true';
   const sim = options.sim ? await createSimulator({ port: 0 }) : undefined;
   let client: DataActionClient;
   let target: string;
@@ -40,18 +43,21 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
     const flags: ConnectionFlags = sim ? { ...options, baseUrl: sim.url, tokenUrl: sim.tokenUrl, tenant: undefined, issuer: undefined } : options;
     const settings = resolveConnection(flags, env);
     target = sim ? `the built-in simulator at ${sim.url}` : (settings.baseUrl ?? settings.issuer ?? 'CXone');
+    redactor.add(settings.clientSecret, settings.accessKeySecret);
     client = createClient(settings, {
       rateLimit,
-      // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
-      // commands on stderr as well, which keeps stdout pure data for --renderer json.
-      onToken: ctx.env.GITHUB_ACTIONS === 'true' ? (token: string) => ctx.stderr.write(`::add-mask::${token}\n`) : undefined,
+      onToken: (token: string) => {
+        redactor.add(token);
+        // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
+        // commands on stderr as well, which keeps stdout pure data for --renderer json.
+        if (mask) ctx.stderr.write(`::add-mask::${token}\n`);
+      },
     });
   } catch (error) {
     await sim?.close();
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const redactor = createRedactor([ctx.env.CXONE_CLIENT_SECRET, ctx.env.CXONE_ACCESS_KEY_SECRET, ...secretValues(ctx.env)], () => client.secrets());
   return {
     client,
     redactor,

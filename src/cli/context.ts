@@ -22,3 +22,8 @@ export function createContext(): CommandContext {
     errStyle: createStyle(process.stderr),
   };
 }
+
+/** Whether a stream is a terminal (listr2 draws its live tree only there). */
+export function isTTY(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}

@@ -51,6 +51,10 @@ export function addConnectionOptions(command: Command): Command {
 
 const SHARD_HELP = 'only shard I of N (1-based): files split by a hash of their path, for a CI matrix';
 
+// Shared by validate, list and run: which chain files a command works on.
+const shardOption = () => new Option('--shard <I/N>', SHARD_HELP).argParser(parseShard);
+const followSymlinksOption = () => new Option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)');
+
 function version(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -69,8 +73,8 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .description('check chain files: YAML, JSON Schema and semantics; every problem with file:line:col')
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
-    .option('--shard <I/N>', SHARD_HELP, parseShard)
-    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
+    .addOption(shardOption())
+    .addOption(followSymlinksOption())
     .action(async (paths: string[], opts: ValidateOptions) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
 
   program
@@ -78,8 +82,8 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .description('list the chains found (file, chain_id, revision, steps)')
     .argument('[paths...]', 'chain files or directories', ['chains'])
     .option('--json', 'print JSON on one line (for CI matrices)', false)
-    .option('--shard <I/N>', SHARD_HELP, parseShard)
-    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
+    .addOption(shardOption())
+    .addOption(followSymlinksOption())
     .action(async (paths: string[], opts: ListOptions) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
 
   addConnectionOptions(
@@ -93,8 +97,8 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
     .addOption(new Option('--renderer <name>', 'progress display; json prints one event per line on stdout').choices(['default', 'simple', 'json']).default('default'))
-    .option('--shard <I/N>', SHARD_HELP, parseShard)
-    .option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)')
+    .addOption(shardOption())
+    .addOption(followSymlinksOption())
     .action(async (paths: string[], opts: RunOptions) => setExit(await (await commands.run()).runCommand(paths, opts, ctx)));
 
   addConnectionOptions(

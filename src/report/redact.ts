@@ -33,10 +33,9 @@ function spellings(secret: string): string[] {
 
 /**
  * One chokepoint for every byte cxchain prints or writes (SPEC 5, 6): stdout, stderr, reports and
- * the audit all pass through it. `dynamic` is asked each time, for secrets that appear during the
- * run (access tokens).
+ * the audit all pass through it. Secrets that appear during the run (access tokens) are `add`ed.
  */
-export function createRedactor(initial: readonly (string | undefined)[] = [], dynamic?: () => readonly string[]): Redactor {
+export function createRedactor(initial: readonly (string | undefined)[] = []): Redactor {
   const known = new Set<string>();
   let patterns: string[] = [];
   const add = (...values: readonly (string | undefined)[]) => {
@@ -50,7 +49,6 @@ export function createRedactor(initial: readonly (string | undefined)[] = [], dy
   };
   add(...initial);
   const text = (value: string) => {
-    if (dynamic) add(...dynamic());
     let out = value;
     for (const secret of patterns) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;

@@ -10,17 +10,12 @@ import { formatInvalidRunMarkdown, formatRunSummaryMarkdown, formatStepAnnotatio
 import type { Redactor } from '../../report/redact.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
 import { inputsForChains, parseInputFlags } from '../inputs.js';
-import type { CommandContext } from '../context.js';
+import { isTTY, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createListrProgress, summaryLine } from '../render/listr-progress.js';
 import { formatMs } from '../render/step-text.js';
 import { formatShard, type Shard } from '../shard.js';
 import { loadChainsShard } from '../shard-selection.js';
-
-/** Whether a stream is a terminal. */
-export function isTTY(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
-}
 
 export type RendererName = 'default' | 'simple' | 'json';
 

@@ -4,7 +4,7 @@ import { createAuditWriter } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { startWatchSession, type CancelReason, type WatchEvent, type WatchStart } from '../../watch/index.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
-import type { CommandContext } from '../context.js';
+import { isTTY, type CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { parseInputFlags } from '../inputs.js';
 import { createListrProgress } from '../render/listr-progress.js';
@@ -38,10 +38,9 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     const { style } = ctx;
     const say = (line: string) => ctx.stdout.write(`${redactor.text(line)}\n`);
     const time = () => style.dim(new Date().toTimeString().slice(0, 8));
-    const stdoutIsTTY = (ctx.stdout as { isTTY?: boolean }).isTTY === true;
 
     const run = async (chain: ChainModel, { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal }) => {
-      const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: stdoutIsTTY, style, redactor });
+      const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style, redactor });
       const result = await runChain(chain, {
         client,
         inputs,

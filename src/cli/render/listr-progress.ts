@@ -87,7 +87,7 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
       if (channel.finalTitle) task.title = channel.finalTitle;
       await channel.started.promise;
       const steps = task.newListr(
-        chain.steps.map((step, index) => ({
+        chain.steps.map((_step, index) => ({
           title: stepTitle(chain, index),
           task: async (_c: unknown, stepTask: TaskHandle) => {
             channel.stepTasks[index] = stepTask;
