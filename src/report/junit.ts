@@ -97,6 +97,7 @@ export function xmlText(value: string): string {
   return (
     value
       // Characters XML 1.0 forbids outright (control characters, lone surrogates, U+FFFE/U+FFFF) are dropped: a readable file beats an exact one.
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')

@@ -14,7 +14,7 @@ export async function loadSimActions(file: string): Promise<SimActions> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new Error(`Cannot read simulator actions file ${file}: ${reason}`);
+    throw new Error(`Cannot read simulator actions file ${file}: ${reason}`, { cause: error });
   }
   return parseSimActions(text, file);
 }
