@@ -24,21 +24,41 @@ const client = createClient({
 });
 
 // The floor: the same requests (same paths, headers and bodies) with node:http and a keep-alive agent.
-const token = await (await fetch(sim.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=b&client_secret=s' })).json();
+const token = await (
+  await fetch(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&client_id=b&client_secret=s',
+  })
+).json();
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const bodies = chain.steps.map((s) => JSON.stringify(s.payload.kind === 'literal' ? s.payload.value : {}));
 const paths = chain.steps.map((s) => `/api/v2/integration/data-actions/${s.actionId}/execute`);
 function post(i) {
   return new Promise((resolve, reject) => {
-    const req = request(`${sim.url}${paths[i]}`, {
-      method: 'POST',
-      agent,
-      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json', accept: 'application/json', 'x-request-id': String(i), 'idempotency-key': String(i) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = request(
+      `${sim.url}${paths[i]}`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token.access_token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-request-id': String(i),
+          'idempotency-key': String(i),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(Buffer.concat(chunks).toString()))
+            : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(bodies[i]);
   });
@@ -50,7 +70,15 @@ async function floorLoop() {
 async function fetchLoop() {
   for (let r = 0; r < RUNS; r++) {
     for (let i = 0; i < steps; i++) {
-      const res = await fetch(`${sim.url}${paths[i]}`, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json', accept: 'application/json' }, body: bodies[i] });
+      const res = await fetch(`${sim.url}${paths[i]}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token.access_token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: bodies[i],
+      });
       await res.json();
     }
   }
@@ -84,9 +112,13 @@ await sim.close();
 agent.destroy();
 
 const row = (name, ms, note = '') => console.log(`${name.padEnd(44)} ${ms.toFixed(3).padStart(8)} ms/step${note}`);
-console.log(`bench/run: ${RUNS} runs × ${steps} steps (chains/cust-data-sync-001.yaml), best of ${ROUNDS} rounds, ${requests} requests in all, Node ${process.version}`);
+console.log(
+  `bench/run: ${RUNS} runs × ${steps} steps (chains/cust-data-sync-001.yaml), best of ${ROUNDS} rounds, ${requests} requests in all, Node ${process.version}`,
+);
 row('floor: node:http keep-alive POST loop', best.floor);
 row('global fetch (undici) POST loop', best.fetch);
 row('cxchain runChain (ofetch, retry policy, events)', best.cxchain);
 const overhead = best.cxchain - best.floor;
-console.log(`cxchain overhead over the floor: ${overhead.toFixed(3)} ms per step (target ≤ 0.300) ${overhead <= 0.3 ? 'OK' : 'OVER TARGET'}`);
+console.log(
+  `cxchain overhead over the floor: ${overhead.toFixed(3)} ms per step (target ≤ 0.300) ${overhead <= 0.3 ? 'OK' : 'OVER TARGET'}`,
+);

@@ -25,7 +25,10 @@ function writeChains(dir, count) {
 function runCli(args, env) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let peakKb = 0;
@@ -54,31 +57,72 @@ try {
   const limited = await createSimulator({ rateLimit: { limit: RATE, windowMs: 1000 } });
   mkdirSync(join(dir, 'hundred'));
   writeChains(join(dir, 'hundred'), 100);
-  const env = (sim) => ({ CXONE_BASE_URL: sim.url, CXONE_TOKEN_URL: sim.tokenUrl, CXONE_CLIENT_ID: 'bench', CXONE_CLIENT_SECRET: 'bench-secret' });
+  const env = (sim) => ({
+    CXONE_BASE_URL: sim.url,
+    CXONE_TOKEN_URL: sim.tokenUrl,
+    CXONE_CLIENT_ID: 'bench',
+    CXONE_CLIENT_SECRET: 'bench-secret',
+  });
   const report = join(dir, 'hundred.json');
-  const r1 = await runCli(['run', join(dir, 'hundred'), '--rate-limit', `${RATE}/s`, '--concurrency', '50', '--renderer', 'simple', '--report', `json=${report}`], env(limited));
+  const r1 = await runCli(
+    [
+      'run',
+      join(dir, 'hundred'),
+      '--rate-limit',
+      `${RATE}/s`,
+      '--concurrency',
+      '50',
+      '--renderer',
+      'simple',
+      '--report',
+      `json=${report}`,
+    ],
+    env(limited),
+  );
   const results = JSON.parse(readFileSync(report, 'utf8')).results;
   const steps = results.reduce((n, r) => n + r.aggregated_responses.length, 0);
   const ok = results.reduce((n, r) => n + r.counts.success, 0);
   const requests = limited.requests.length;
   const throttled = limited.requests.filter((r) => r.status === 429).length;
-  const minimumMs = ((steps / RATE) * 1000);
+  const minimumMs = (steps / RATE) * 1000;
   await limited.close();
 
   // 2. Memory with 1,000 chains, reports and audit.
   const free = await createSimulator();
   mkdirSync(join(dir, 'thousand'));
   writeChains(join(dir, 'thousand'), 1000);
-  const r2 = await runCli(['run', join(dir, 'thousand'), '--concurrency', '50', '--renderer', 'simple', '--report', `json=${join(dir, 'k.json')}`, '--report', `junit=${join(dir, 'k.xml')}`, '--audit', join(dir, 'k.jsonl')], env(free));
+  const r2 = await runCli(
+    [
+      'run',
+      join(dir, 'thousand'),
+      '--concurrency',
+      '50',
+      '--renderer',
+      'simple',
+      '--report',
+      `json=${join(dir, 'k.json')}`,
+      '--report',
+      `junit=${join(dir, 'k.xml')}`,
+      '--audit',
+      join(dir, 'k.jsonl'),
+    ],
+    env(free),
+  );
   const kResults = JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).results;
   await free.close();
 
   console.log(`bench/scale (Node ${process.version})`);
-  console.log(`100 chains × 3 steps, simulator limited to ${RATE}/s, --rate-limit ${RATE}/s --concurrency 50 (exit ${r1.code})`);
+  console.log(
+    `100 chains × 3 steps, simulator limited to ${RATE}/s, --rate-limit ${RATE}/s --concurrency 50 (exit ${r1.code})`,
+  );
   console.log(`  wall time            ${(r1.ms / 1000).toFixed(2)} s   (process start-up included)`);
   console.log(`  theoretical minimum  ${(minimumMs / 1000).toFixed(2)} s   (${steps} steps ÷ ${RATE}/s)`);
-  console.log(`  ratio                ${(r1.ms / minimumMs).toFixed(3)}    (target ≤ 1.10; under 1 is possible: the first window's ${RATE} requests leave at once)`);
-  console.log(`  429s seen            ${throttled} of ${requests} requests (${((throttled / requests) * 100).toFixed(1)} %, target ≤ 5 %)`);
+  console.log(
+    `  ratio                ${(r1.ms / minimumMs).toFixed(3)}    (target ≤ 1.10; under 1 is possible: the first window's ${RATE} requests leave at once)`,
+  );
+  console.log(
+    `  429s seen            ${throttled} of ${requests} requests (${((throttled / requests) * 100).toFixed(1)} %, target ≤ 5 %)`,
+  );
   console.log(`  steps lost           ${steps - ok} of ${steps} (target 0)`);
   console.log(`1,000 chains × 3 steps, --concurrency 50, json + junit reports and audit (exit ${r2.code})`);
   console.log(`  wall time            ${(r2.ms / 1000).toFixed(2)} s, ${kResults.length} results`);

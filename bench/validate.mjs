@@ -33,7 +33,13 @@ function chainText(i) {
     'steps:',
   ];
   for (let s = 0; s < steps; s++) {
-    lines.push(`  - id: s${s}`, `    action_id: da-action-${(i + s) % 13}`, '    payload:', `      customer: \${{ inputs.customer_id }}`, `      n: ${s}`);
+    lines.push(
+      `  - id: s${s}`,
+      `    action_id: da-action-${(i + s) % 13}`,
+      '    payload:',
+      `      customer: \${{ inputs.customer_id }}`,
+      `      n: ${s}`,
+    );
     if (s > 0) lines.push(`      previous: "\${{ steps.s${s - 1}.output.value }} and \${{ steps.s${s - 1}.status }}"`);
     if (s % 3 === 2) lines.push('    on_failure: fallback', '    fallback:', '      output: { queued: true }');
     else if (s % 3 === 1) lines.push('    on_failure: continue', '    idempotent: true');
@@ -57,15 +63,21 @@ function time(args) {
 const dir = mkdtempSync(join(tmpdir(), 'cxchain-bench-'));
 try {
   mkdirSync(join(dir, 'chains'));
-  for (let i = 0; i < FILES; i++) writeFileSync(join(dir, 'chains', `chain-${String(i).padStart(4, '0')}.yaml`), chainText(i));
+  for (let i = 0; i < FILES; i++)
+    writeFileSync(join(dir, 'chains', `chain-${String(i).padStart(4, '0')}.yaml`), chainText(i));
   const bare = time(['-e', '0']);
   const one = time([cli, 'validate', join(dir, 'chains', 'chain-0007.yaml')]);
   const all = time([cli, 'validate', join(dir, 'chains')]);
-  const row = (name, t, note = '') => console.log(`${name.padEnd(34)} ${t.median.toFixed(1).padStart(8)} ms ${t.min.toFixed(1).padStart(8)} ms  ${note}`);
+  const row = (name, t, note = '') =>
+    console.log(`${name.padEnd(34)} ${t.median.toFixed(1).padStart(8)} ms ${t.min.toFixed(1).padStart(8)} ms  ${note}`);
   console.log(`${'command'.padEnd(34)} ${'median'.padStart(11)} ${'min'.padStart(11)}  (${runs} runs each)`);
   row('node -e 0 (baseline)', bare);
   row('cxchain validate <1 file>', one, `${(one.median / bare.median).toFixed(2)}x baseline (target <= 2.5x)`);
-  row(`cxchain validate <${FILES} files>`, all, `target < 1000 ms; ${((all.median - one.median) / FILES).toFixed(3)} ms per extra file`);
+  row(
+    `cxchain validate <${FILES} files>`,
+    all,
+    `target < 1000 ms; ${((all.median - one.median) / FILES).toFixed(3)} ms per extra file`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,9 @@ main(process.argv).then(
   },
   (error: unknown) => {
     // Unexpected: a bug, not a user mistake. Say so plainly; the stack helps a bug report.
-    process.stderr.write(`cxchain: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `cxchain: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -2,6 +2,14 @@
 export * from './chain/index.js';
 export * from './engine/index.js';
 export * from './cxone/index.js';
-export { createSimulator, loadSimActions, parseRateLimit, type Simulator, type SimulatorOptions, type SimActions, type SimActionSpec } from './sim/index.js';
+export {
+  createSimulator,
+  loadSimActions,
+  parseRateLimit,
+  type Simulator,
+  type SimulatorOptions,
+  type SimActions,
+  type SimActionSpec,
+} from './sim/index.js';
 export { createRedactor, REDACTED, type Redactor } from './report/redact.js';
 export { formatJunit } from './report/junit.js';

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { backoffDelay, createClient, isRetryable, resolveConnection, ConfigError, type ConnectionSettings, type ExecuteRequest, type RetryInfo, type AttemptInfo } from '../src/cxone/index.js';
+import {
+  backoffDelay,
+  createClient,
+  isRetryable,
+  resolveConnection,
+  ConfigError,
+  type ConnectionSettings,
+  type ExecuteRequest,
+  type RetryInfo,
+  type AttemptInfo,
+} from '../src/cxone/index.js';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
 
 const FAST = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 };
@@ -21,7 +31,10 @@ function settingsFor(sim: Simulator, extra: Partial<ConnectionSettings> = {}): C
   };
 }
 
-function request(actionId: string, extra: Partial<ExecuteRequest> = {}): ExecuteRequest & { attempts: AttemptInfo[]; retries: RetryInfo[] } {
+function request(
+  actionId: string,
+  extra: Partial<ExecuteRequest> = {},
+): ExecuteRequest & { attempts: AttemptInfo[]; retries: RetryInfo[] } {
   const attempts: AttemptInfo[] = [];
   const retries: RetryInfo[] = [];
   return {
@@ -66,11 +79,17 @@ describe('CXone client: retry rules of SPEC 5 over real sockets', () => {
     assert.equal(result.ok, true);
     assert.equal(result.attempts, 2);
     assert.ok(elapsed >= 1000 && elapsed < 1800, `waited ${elapsed.toFixed(0)} ms`);
-    assert.deepEqual(req.retries.map((r) => [r.waitMs, r.waitSource, r.reason.kind, r.reason.httpStatus]), [[1000, 'retry-after', 'rate_limited', 429]]);
+    assert.deepEqual(
+      req.retries.map((r) => [r.waitMs, r.waitSource, r.reason.kind, r.reason.httpStatus]),
+      [[1000, 'retry-after', 'rate_limited', 429]],
+    );
   });
 
   test('Retry-After as an HTTP date in the past means retry now', async () => {
-    sim.setAction('da-dated', { sequence: [{ status: 429, retry_after: new Date(Date.now() - 5000).toUTCString() }], body: { ok: true } });
+    sim.setAction('da-dated', {
+      sequence: [{ status: 429, retry_after: new Date(Date.now() - 5000).toUTCString() }],
+      body: { ok: true },
+    });
     const req = request('da-dated', { retry: { maxAttempts: 2, initialDelayMs: 5000, maxDelayMs: 5000 } });
     const t0 = performance.now();
     const result = await createClient(settingsFor(sim)).execute(req);
@@ -86,7 +105,10 @@ describe('CXone client: retry rules of SPEC 5 over real sockets', () => {
     const busy = await client.execute(request('da-busy'));
     assert.deepEqual([busy.ok, busy.attempts], [true, 3]);
     for (const status of [500, 400, 403, 404, 409, 422]) {
-      sim.setAction(`da-${status}`, { status, body: { message: `failed with ${status}`, code: 'E', contextId: 'ctx-1' } });
+      sim.setAction(`da-${status}`, {
+        status,
+        body: { message: `failed with ${status}`, code: 'E', contextId: 'ctx-1' },
+      });
       const r = await client.execute(request(`da-${status}`, { idempotent: true }));
       assert.equal(r.ok, false);
       assert.equal(r.attempts, 1, `${status} is not retried`);
@@ -162,7 +184,9 @@ describe('CXone client: retry rules of SPEC 5 over real sockets', () => {
 
   test('the deadline aborts the request in flight with kind global_timeout', async () => {
     sim.setAction('da-hang', { hang: true });
-    const r = await createClient(settingsFor(sim)).execute(request('da-hang', { deadline: Date.now() + 150, timeoutMs: 5000, idempotent: true }));
+    const r = await createClient(settingsFor(sim)).execute(
+      request('da-hang', { deadline: Date.now() + 150, timeoutMs: 5000, idempotent: true }),
+    );
     assert.equal(r.attempts, 1);
     assert.equal(r.ok ? '' : r.error.kind, 'global_timeout');
   });
@@ -206,7 +230,10 @@ describe('CXone client: answers', () => {
       assert.equal(h['content-type'], 'application/json');
       assert.equal(h.accept, 'application/json');
     }
-    assert.deepEqual(req.attempts.map((a) => a.requestId), heads.map((h) => h['x-request-id']));
+    assert.deepEqual(
+      req.attempts.map((a) => a.requestId),
+      heads.map((h) => h['x-request-id']),
+    );
     assert.deepEqual(sim.requests[0]?.body, { hello: 'world' });
   });
 
@@ -232,7 +259,10 @@ describe('CXone client: answers', () => {
 describe('CXone client: tokens', () => {
   let sim: Simulator;
   before(async () => {
-    sim = await createSimulator({ credentials: { clientId: 'client-test', clientSecret: 'client-secret-9f8e7d' }, accessKeys: { accessKeyId: 'AK1', accessKeySecret: 'ak-secret-77' } });
+    sim = await createSimulator({
+      credentials: { clientId: 'client-test', clientSecret: 'client-secret-9f8e7d' },
+      accessKeys: { accessKeyId: 'AK1', accessKeySecret: 'ak-secret-77' },
+    });
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());
@@ -256,7 +286,10 @@ describe('CXone client: tokens', () => {
       await new Promise((r) => setTimeout(r, 1100));
       assert.equal((await client.execute(request('da-echo'))).ok, true);
       assert.equal(short.tokenRequests.length, 2, 'refreshed ahead of expiry');
-      assert.ok(short.requests.every((r) => r.status === 200), 'no request went out with an expired token');
+      assert.ok(
+        short.requests.every((r) => r.status === 200),
+        'no request went out with an expired token',
+      );
     } finally {
       await short.close();
     }
@@ -293,9 +326,17 @@ describe('CXone client: tokens', () => {
 
   test('HTTP Basic client authentication and the access-key password grant', async () => {
     assert.equal((await createClient(settingsFor(sim, { authMethod: 'basic' })).execute(request('da-echo'))).ok, true);
-    const password = createClient(settingsFor(sim, { grant: 'password', authMethod: 'basic', accessKeyId: 'AK1', accessKeySecret: 'ak-secret-77' }));
+    const password = createClient(
+      settingsFor(sim, { grant: 'password', authMethod: 'basic', accessKeyId: 'AK1', accessKeySecret: 'ak-secret-77' }),
+    );
     assert.equal((await password.execute(request('da-echo'))).ok, true);
-    assert.deepEqual(sim.tokenRequests.map((t) => [t.grantType, t.authMethod]), [['client_credentials', 'basic'], ['password', 'basic']]);
+    assert.deepEqual(
+      sim.tokenRequests.map((t) => [t.grantType, t.authMethod]),
+      [
+        ['client_credentials', 'basic'],
+        ['password', 'basic'],
+      ],
+    );
     assert.equal(sim.tokenRequests[1]?.username, 'AK1');
     assert.ok(password.secrets().includes('ak-secret-77'));
     assert.ok(password.secrets().includes('client-secret-9f8e7d'));
@@ -314,23 +355,43 @@ describe('CXone client: tokens', () => {
     assert.equal(s.baseUrl, 'https://us-01.api.nicecxone.com');
     assert.equal(s.tokenUrl, 'https://us-01.api.nicecxone.com/oauth/token');
     assert.equal(s.scope, 'integration:data-actions:execute integration:data-actions:read');
-    const flagWins = resolveConnection({ baseUrl: 'http://127.0.0.1:1/' }, { CXONE_BASE_URL: 'http://x', CXONE_TOKEN_URL: 'http://t', CXONE_CLIENT_ID: 'a', CXONE_CLIENT_SECRET: 'b' });
+    const flagWins = resolveConnection(
+      { baseUrl: 'http://127.0.0.1:1/' },
+      { CXONE_BASE_URL: 'http://x', CXONE_TOKEN_URL: 'http://t', CXONE_CLIENT_ID: 'a', CXONE_CLIENT_SECRET: 'b' },
+    );
     assert.equal(flagWins.baseUrl, 'http://127.0.0.1:1');
-    assert.throws(() => resolveConnection({ tenant: 'us-01' }, { CXONE_CLIENT_ID: 'a' }), (e: unknown) => e instanceof ConfigError && /CXONE_CLIENT_SECRET/.test(e.message));
+    assert.throws(
+      () => resolveConnection({ tenant: 'us-01' }, { CXONE_CLIENT_ID: 'a' }),
+      (e: unknown) => e instanceof ConfigError && /CXONE_CLIENT_SECRET/.test(e.message),
+    );
     assert.throws(() => resolveConnection({}, { CXONE_CLIENT_ID: 'a', CXONE_CLIENT_SECRET: 'b' }), /CXONE_BASE_URL/);
-    assert.throws(() => resolveConnection({ tenant: 'x' }, { CXONE_GRANT: 'password', CXONE_CLIENT_ID: 'a', CXONE_CLIENT_SECRET: 'b' }), /CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET/);
+    assert.throws(
+      () =>
+        resolveConnection({ tenant: 'x' }, { CXONE_GRANT: 'password', CXONE_CLIENT_ID: 'a', CXONE_CLIENT_SECRET: 'b' }),
+      /CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET/,
+    );
   });
 });
 
 describe('retry policy as data', () => {
   test('backoff is exponential with full jitter between initial and max', () => {
     const policy = { maxAttempts: 4, initialDelayMs: 2000, maxDelayMs: 12000 };
-    assert.deepEqual([0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 0)), [2000, 2000, 2000, 2000]);
-    assert.deepEqual([0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 1)), [4000, 8000, 12000, 12000]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 0)),
+      [2000, 2000, 2000, 2000],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 1)),
+      [4000, 8000, 12000, 12000],
+    );
   });
 
   test('classification', () => {
-    const e = (kind: 'http' | 'timeout' | 'network' | 'rate_limited', httpStatus?: number) => ({ kind, message: '', ...(httpStatus ? { httpStatus } : {}) });
+    const e = (kind: 'http' | 'timeout' | 'network' | 'rate_limited', httpStatus?: number) => ({
+      kind,
+      message: '',
+      ...(httpStatus ? { httpStatus } : {}),
+    });
     const table: [ReturnType<typeof e>, boolean, boolean, boolean][] = [
       [e('rate_limited', 429), true, false, true],
       [e('http', 503), true, false, true],
@@ -344,7 +405,8 @@ describe('retry policy as data', () => {
       [e('network'), true, false, false],
       [e('network'), true, true, true],
     ];
-    for (const [error, sent, idempotent, expected] of table) assert.equal(isRetryable(error, sent, idempotent), expected, JSON.stringify([error, sent, idempotent]));
+    for (const [error, sent, idempotent, expected] of table)
+      assert.equal(isRetryable(error, sent, idempotent), expected, JSON.stringify([error, sent, idempotent]));
   });
 });
 
@@ -361,7 +423,8 @@ describe('CXone client: the run-wide rate limit and cool-down (issue 7)', () => 
       // 15 requests at 5 per 500 ms: three bursts, the last one about 1 s after the first.
       assert.ok(elapsed >= 1000 && elapsed < 1600, `took ${elapsed.toFixed(0)} ms`);
       const arrivals = sim.requests.map((r) => r.at).sort((a, b) => a - b);
-      for (let i = 5; i < arrivals.length; i++) assert.ok((arrivals[i] as number) - (arrivals[i - 5] as number) >= 500, 'no six requests within one window');
+      for (let i = 5; i < arrivals.length; i++)
+        assert.ok((arrivals[i] as number) - (arrivals[i - 5] as number) >= 500, 'no six requests within one window');
     } finally {
       await sim.close();
     }

@@ -81,10 +81,15 @@ outputs:
 
   test('continue records the failure and goes on; completion rate counts successes only', async () => {
     sim.setAction('da-broken', { status: 500, body: { message: 'script error', code: 'ScriptError' } });
-    const c = chain(`version: 1\nchain_id: cont\n${FAST_RETRY}steps:\n  - action_id: da-echo\n  - action_id: da-broken\n    on_failure: continue\n  - action_id: da-send-sms\n`);
+    const c = chain(
+      `version: 1\nchain_id: cont\n${FAST_RETRY}steps:\n  - action_id: da-echo\n  - action_id: da-broken\n    on_failure: continue\n  - action_id: da-send-sms\n`,
+    );
     const result = await runChain(c, { client });
     assert.equal(result.final_status, 'completed');
-    assert.deepEqual(result.aggregated_responses.map((r) => r.status), ['success', 'failed', 'success']);
+    assert.deepEqual(
+      result.aggregated_responses.map((r) => r.status),
+      ['success', 'failed', 'success'],
+    );
     assert.equal(result.completion_rate_percent, 66.67);
     const failed = result.aggregated_responses[1];
     assert.equal(failed?.attempts, 1, '500 is never retried');
@@ -95,11 +100,16 @@ outputs:
   });
 
   test('abort stops the chain: later steps skipped, terminated early', async () => {
-    const c = chain(`version: 1\nchain_id: abort\nsteps:\n  - action_id: da-does-not-exist\n  - action_id: da-echo\n  - action_id: da-send-sms\n`);
+    const c = chain(
+      `version: 1\nchain_id: abort\nsteps:\n  - action_id: da-does-not-exist\n  - action_id: da-echo\n  - action_id: da-send-sms\n`,
+    );
     const result = await runChain(c, { client });
     assert.equal(result.final_status, 'terminated_early');
     assert.equal(result.termination_reason, 'abort');
-    assert.deepEqual(result.aggregated_responses.map((r) => r.status), ['failed', 'skipped', 'skipped']);
+    assert.deepEqual(
+      result.aggregated_responses.map((r) => r.status),
+      ['failed', 'skipped', 'skipped'],
+    );
     assert.equal(result.steps_executed, 1);
     assert.equal(result.aggregated_responses[0]?.error?.http_status, 404);
     assert.match(result.aggregated_responses[0]?.error?.hint ?? '', /system-generated/);
@@ -134,29 +144,41 @@ steps:
 
   test('fallback with a static output; a failed fallback acts as abort', async () => {
     sim.setAction('da-bad', { status: 400, body: { message: 'bad request' } });
-    const staticOut = chain(`version: 1\nchain_id: fbo\nsteps:\n  - action_id: da-bad\n    on_failure: fallback\n    fallback: { output: { queued: false } }\n  - action_id: da-echo\n    payload: { v: "\${{ steps.da-bad.output.queued }}" }\n`);
+    const staticOut = chain(
+      `version: 1\nchain_id: fbo\nsteps:\n  - action_id: da-bad\n    on_failure: fallback\n    fallback: { output: { queued: false } }\n  - action_id: da-echo\n    payload: { v: "\${{ steps.da-bad.output.queued }}" }\n`,
+    );
     const ok = await runChain(staticOut, { client });
     assert.equal(ok.final_status, 'completed');
     assert.deepEqual(ok.aggregated_responses[1]?.response_data, { echo: { v: false } });
 
-    const failing = chain(`version: 1\nchain_id: fbf\nsteps:\n  - action_id: da-bad\n    on_failure: fallback\n    fallback: { action_id: da-also-missing }\n  - action_id: da-echo\n`);
+    const failing = chain(
+      `version: 1\nchain_id: fbf\nsteps:\n  - action_id: da-bad\n    on_failure: fallback\n    fallback: { action_id: da-also-missing }\n  - action_id: da-echo\n`,
+    );
     const bad = await runChain(failing, { client });
     assert.equal(bad.final_status, 'terminated_early');
     assert.equal(bad.termination_reason, 'abort');
-    assert.deepEqual(bad.aggregated_responses.map((r) => r.status), ['failed', 'skipped']);
+    assert.deepEqual(
+      bad.aggregated_responses.map((r) => r.status),
+      ['failed', 'skipped'],
+    );
     assert.equal(bad.aggregated_responses[0]?.fallback?.http_status, 404);
   });
 
   test('an unresolved reference fails the step without any request', async () => {
     sim.setAction('da-broken', { status: 500, body: { message: 'nope' } });
-    const c = chain(`version: 1\nchain_id: unres\nsteps:\n  - id: first\n    action_id: da-broken\n    on_failure: continue\n  - action_id: da-send-sms\n    payload: { to: "\${{ steps.first.output.phone }}" }\n    on_failure: continue\n  - action_id: da-echo\n`);
+    const c = chain(
+      `version: 1\nchain_id: unres\nsteps:\n  - id: first\n    action_id: da-broken\n    on_failure: continue\n  - action_id: da-send-sms\n    payload: { to: "\${{ steps.first.output.phone }}" }\n    on_failure: continue\n  - action_id: da-echo\n`,
+    );
     const result = await runChain(c, { client });
     const second = result.aggregated_responses[1];
     assert.equal(second?.status, 'failed');
     assert.equal(second?.error?.kind, 'unresolved_reference');
     assert.equal(second?.attempts, 0);
     assert.match(second?.error?.message ?? '', /steps\.first\.output\.phone.*failed/);
-    assert.deepEqual(sim.requests.map((r) => r.actionId), ['da-broken', 'da-echo']);
+    assert.deepEqual(
+      sim.requests.map((r) => r.actionId),
+      ['da-broken', 'da-echo'],
+    );
     assert.equal(result.steps_executed, 3);
   });
 
@@ -167,7 +189,10 @@ steps:
     const result = await runChain(c, { client, onEvent: (e) => events.push(e) });
     assert.equal(result.aggregated_responses[0]?.status, 'success');
     assert.equal(result.aggregated_responses[0]?.attempts, 3);
-    assert.deepEqual(events.filter((e) => e.type === 'retry').map((e) => (e.type === 'retry' ? e.wait_source : '')), ['backoff', 'retry-after']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'retry').map((e) => (e.type === 'retry' ? e.wait_source : '')),
+      ['backoff', 'retry-after'],
+    );
     const keys = new Set(sim.requests.map((r) => r.headers['idempotency-key']));
     const ids = new Set(sim.requests.map((r) => r.headers['x-request-id']));
     assert.equal(keys.size, 1, 'one Idempotency-Key across the attempts of a step');
@@ -176,7 +201,11 @@ steps:
 
   test('the global timeout aborts the request in flight and skips the rest', async () => {
     sim.setAction('da-hang', { hang: true });
-    const c = { ...chain(`version: 1\nchain_id: slow\nsteps:\n  - action_id: da-echo\n  - action_id: da-hang\n    on_failure: continue\n  - action_id: da-send-sms\n`) };
+    const c = {
+      ...chain(
+        `version: 1\nchain_id: slow\nsteps:\n  - action_id: da-echo\n  - action_id: da-hang\n    on_failure: continue\n  - action_id: da-send-sms\n`,
+      ),
+    };
     c.globalTimeoutMs = 400; // the format's minimum is 60 s; the engine takes any deadline
     const t0 = performance.now();
     const result = await runChain(c, { client });
@@ -184,7 +213,10 @@ steps:
     assert.ok(elapsed >= 380 && elapsed < 2000, `ended at the deadline, took ${elapsed} ms`);
     assert.equal(result.final_status, 'terminated_early');
     assert.equal(result.termination_reason, 'global_timeout');
-    assert.deepEqual(result.aggregated_responses.map((r) => r.status), ['success', 'failed', 'skipped']);
+    assert.deepEqual(
+      result.aggregated_responses.map((r) => r.status),
+      ['success', 'failed', 'skipped'],
+    );
     assert.equal(result.aggregated_responses[1]?.error?.kind, 'global_timeout');
   });
 
@@ -195,14 +227,23 @@ steps:
     setTimeout(() => controller.abort(), 150);
     const result = await runChain(c, { client, signal: controller.signal });
     assert.equal(result.termination_reason, 'cancelled');
-    assert.deepEqual(result.aggregated_responses.map((r) => r.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      result.aggregated_responses.map((r) => r.status),
+      ['cancelled', 'cancelled'],
+    );
     assert.equal(result.counts.cancelled, 2);
   });
 
   test('secrets.* come from CXCHAIN_SECRET_* and are reported for redaction', async () => {
     const seen: string[] = [];
-    const c = chain(`version: 1\nchain_id: sec\nsteps:\n  - action_id: da-echo\n    payload: { key: "\${{ secrets.CRM_KEY }}", who: "\${{ env.CXCHAIN_TEST_USER }}" }\n`);
-    const result = await runChain(c, { client, env: { CXCHAIN_SECRET_CRM_KEY: 's3cr3t-value', CXCHAIN_TEST_USER: 'ops' }, onSecret: (v) => seen.push(v) });
+    const c = chain(
+      `version: 1\nchain_id: sec\nsteps:\n  - action_id: da-echo\n    payload: { key: "\${{ secrets.CRM_KEY }}", who: "\${{ env.CXCHAIN_TEST_USER }}" }\n`,
+    );
+    const result = await runChain(c, {
+      client,
+      env: { CXCHAIN_SECRET_CRM_KEY: 's3cr3t-value', CXCHAIN_TEST_USER: 'ops' },
+      onSecret: (v) => seen.push(v),
+    });
     assert.equal(result.final_status, 'completed');
     assert.deepEqual(sim.requests[0]?.body, { key: 's3cr3t-value', who: 'ops' });
     assert.deepEqual(seen, ['s3cr3t-value']);
@@ -212,16 +253,31 @@ steps:
   });
 
   test('ten chains at once share one token request and run in parallel', async () => {
-    const fresh = createClient({ baseUrl: sim.url, tokenUrl: sim.tokenUrl, clientId: 'c', clientSecret: 's', grant: 'client_credentials', authMethod: 'body', scope: 'x', executePath: '/api/v2/integration/data-actions/{actionId}/execute' });
+    const fresh = createClient({
+      baseUrl: sim.url,
+      tokenUrl: sim.tokenUrl,
+      clientId: 'c',
+      clientSecret: 's',
+      grant: 'client_credentials',
+      authMethod: 'body',
+      scope: 'x',
+      executePath: '/api/v2/integration/data-actions/{actionId}/execute',
+    });
     sim.setAction('da-slow', { latency_ms: 150, body: { ok: true } });
-    const chains = Array.from({ length: 10 }, (_, i) => chain(`version: 1\nchain_id: par-${i}\nsteps:\n  - action_id: da-slow\n  - action_id: da-echo\n`));
+    const chains = Array.from({ length: 10 }, (_, i) =>
+      chain(`version: 1\nchain_id: par-${i}\nsteps:\n  - action_id: da-slow\n  - action_id: da-echo\n`),
+    );
     const finished: number[] = [];
     const t0 = performance.now();
     const results = await runChains(chains, { client: fresh, concurrency: 10, onResult: (_r, i) => finished.push(i) });
     const elapsed = performance.now() - t0;
     await fresh.close();
     assert.equal(sim.tokenRequests.length, 1);
-    assert.deepEqual(results.map((r) => r.chain_id), chains.map((c) => c.chainId), 'results in chain order');
+    assert.deepEqual(
+      results.map((r) => r.chain_id),
+      chains.map((c) => c.chainId),
+      'results in chain order',
+    );
     assert.ok(results.every((r) => r.final_status === 'completed'));
     assert.equal(finished.length, 10);
     assert.ok(elapsed < 1000, `10 chains with a 150 ms step ran concurrently in ${elapsed.toFixed(0)} ms`);
@@ -229,7 +285,11 @@ steps:
 
   test('--concurrency is honoured exactly; results come back in input order whatever the completion order', async () => {
     sim.setAction('da-slow', { latency_ms: 60, body: {} });
-    const chains = Array.from({ length: 9 }, (_, i) => chain(`version: 1\nchain_id: c-${i}\nsteps:\n  - action_id: ${i % 2 ? 'da-slow' : 'da-echo'}\n  - action_id: da-slow\n    id: second\n`));
+    const chains = Array.from({ length: 9 }, (_, i) =>
+      chain(
+        `version: 1\nchain_id: c-${i}\nsteps:\n  - action_id: ${i % 2 ? 'da-slow' : 'da-echo'}\n  - action_id: da-slow\n    id: second\n`,
+      ),
+    );
     let running = 0;
     let peak = 0;
     const completion: string[] = [];
@@ -245,7 +305,14 @@ steps:
       },
     });
     assert.equal(peak, 3);
-    assert.deepEqual(results.map((r) => r.chain_id), chains.map((c) => c.chainId));
-    assert.notDeepEqual(completion, results.map((r) => r.chain_id), 'chains finished out of order, yet results are in order');
+    assert.deepEqual(
+      results.map((r) => r.chain_id),
+      chains.map((c) => c.chainId),
+    );
+    assert.notDeepEqual(
+      completion,
+      results.map((r) => r.chain_id),
+      'chains finished out of order, yet results are in order',
+    );
   });
 });

@@ -19,8 +19,52 @@ function prng(seed: number): () => number {
 
 const SEED = 0xc0ffee;
 const COUNT = 2000;
-const EXAMPLES = ['cust-data-sync-001', 'customer-eligibility', 'order-status-sms'].map((name) => readFileSync(join(import.meta.dirname, '..', 'chains', `${name}.yaml`)));
-const TOKENS = ['${{', '}}', '${{ steps.', '${{ inputs.x }}', ':', '- ', '[', ']', '{', '}', '&a', '*a', '!!binary', '!!js/function', '---', '...', '\t', '\n', '"', "'", '#', '|', '>', '?', ' ', '\u0000', '\uFEFF', '\u202E', '💥', 'é', '1e400', '-0', '0x1F', '9'.repeat(400), 'null', '~', 'true', 'version', 'steps', 'action_id', '<<: *a'];
+const EXAMPLES = ['cust-data-sync-001', 'customer-eligibility', 'order-status-sms'].map((name) =>
+  readFileSync(join(import.meta.dirname, '..', 'chains', `${name}.yaml`)),
+);
+const TOKENS = [
+  '${{',
+  '}}',
+  '${{ steps.',
+  '${{ inputs.x }}',
+  ':',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&a',
+  '*a',
+  '!!binary',
+  '!!js/function',
+  '---',
+  '...',
+  '\t',
+  '\n',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>',
+  '?',
+  ' ',
+  '\u0000',
+  '\uFEFF',
+  '\u202E',
+  '💥',
+  'é',
+  '1e400',
+  '-0',
+  '0x1F',
+  '9'.repeat(400),
+  'null',
+  '~',
+  'true',
+  'version',
+  'steps',
+  'action_id',
+  '<<: *a',
+];
 
 /** One broken or mutated chain file. */
 function mutant(random: () => number, index: number): Buffer {
@@ -54,25 +98,34 @@ function mutant(random: () => number, index: number): Buffer {
     case 4: {
       // deep nesting, flow or block
       const depth = random() < 0.05 ? 150_000 : 100 + Math.floor(random() * 5000);
-      return Buffer.from(random() < 0.5 ? `version: 1\nchain_id: deep\nsteps: ${'['.repeat(depth)}${']'.repeat(depth)}\n` : `version: 1\nchain_id: deep\npayload:\n${Array.from({ length: Math.min(depth, 800) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`);
+      return Buffer.from(
+        random() < 0.5
+          ? `version: 1\nchain_id: deep\nsteps: ${'['.repeat(depth)}${']'.repeat(depth)}\n`
+          : `version: 1\nchain_id: deep\npayload:\n${Array.from({ length: Math.min(depth, 800) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`,
+      );
     }
     case 5: {
       // huge and odd numbers where integers are expected
       const value = pick(['1e400', '-1e400', '.nan', '.inf', '99999999999999999999999', '0.5', '-0', '0o17', '1_000']);
-      return Buffer.from(`version: 1\nchain_id: nums\nmax_depth: ${value}\nglobal_timeout_seconds: ${value}\nsteps:\n  - action_id: a\n    timeout_seconds: ${value}\n    retry: { max_attempts: ${value} }\n`);
+      return Buffer.from(
+        `version: 1\nchain_id: nums\nmax_depth: ${value}\nglobal_timeout_seconds: ${value}\nsteps:\n  - action_id: a\n    timeout_seconds: ${value}\n    retry: { max_attempts: ${value} }\n`,
+      );
     }
     case 6: {
       // alias bombs of growing size
       const levels = 3 + Math.floor(random() * 8);
       const lines = ['version: 1', 'chain_id: bomb', 'a0: &a0 [x, x, x, x, x, x, x, x, x]'];
-      for (let i = 1; i < levels; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(', ')}]`);
+      for (let i = 1; i < levels; i++)
+        lines.push(`a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(', ')}]`);
       lines.push(`steps: [{ action_id: a, payload: { p: *a${levels - 1} } }]`);
       return Buffer.from(`${lines.join('\n')}\n`);
     }
     default: {
       // unicode in keys, ids and expressions
       const odd = pick(['💥', '\u202Eevil', 'ß', '中文', '\u0000', '\uFFFF', 'a\u0301']);
-      return Buffer.from(`version: 1\nchain_id: "${odd}"\n${odd}: 1\nsteps:\n  - id: "${odd}"\n    action_id: "${odd}"\n    payload: { v: "\${{ steps.${odd}.output }}" }\n`);
+      return Buffer.from(
+        `version: 1\nchain_id: "${odd}"\n${odd}: 1\nsteps:\n  - id: "${odd}"\n    action_id: "${odd}"\n    payload: { v: "\${{ steps.${odd}.output }}" }\n`,
+      );
     }
   }
 }
@@ -111,7 +164,10 @@ describe(`fuzz: ${COUNT} broken and mutated chain files (seed ${SEED.toString(16
       for (const d of result.diagnostics) {
         assert.ok(d.message.length > 0, `${file}: empty message`);
         assert.ok(d.line === undefined || (Number.isInteger(d.line) && d.line >= 1), `${file}: line ${d.line}`);
-        assert.ok(d.column === undefined || (Number.isInteger(d.column) && d.column >= 1), `${file}: column ${d.column}`);
+        assert.ok(
+          d.column === undefined || (Number.isInteger(d.column) && d.column >= 1),
+          `${file}: column ${d.column}`,
+        );
       }
     }
     assert.ok(invalid > COUNT * 0.9, `most mutants are invalid (${invalid})`);
@@ -122,7 +178,11 @@ describe(`fuzz: ${COUNT} broken and mutated chain files (seed ${SEED.toString(16
     const r = await runCli(['validate', dir, '--format', 'json'], { timeoutMs: 60_000 });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, '');
-    const report = JSON.parse(r.stdout) as { valid: boolean; files: { file: string; valid: boolean }[]; diagnostics: { file: string; message: string }[] };
+    const report = JSON.parse(r.stdout) as {
+      valid: boolean;
+      files: { file: string; valid: boolean }[];
+      diagnostics: { file: string; message: string }[];
+    };
     assert.equal(report.files.length, COUNT);
     const withProblems = new Set(report.diagnostics.map((d) => d.file));
     for (const f of report.files) assert.equal(withProblems.has(f.file), !f.valid, f.file);

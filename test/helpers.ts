@@ -43,7 +43,9 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
 }
 
 /** A fresh temp directory holding the given files; removed by the returned cleanup. */
-export async function tempDir(files: Record<string, string | Buffer> = {}): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  files: Record<string, string | Buffer> = {},
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cxchain-test-'));
   for (const [name, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, name)), { recursive: true });

@@ -5,7 +5,19 @@ import type { ChainResult, StepResult } from '../src/engine/index.js';
 import { formatJunit } from '../src/report/junit.js';
 
 function step(index: number, status: StepResult['status'], extra: Partial<StepResult> = {}): StepResult {
-  return { step_index: index, step_id: `s${index}`, action_id: `da-${index}`, status, http_status: null, attempts: status === 'skipped' ? 0 : 1, latency_ms: 12.5, started_at: status === 'skipped' ? null : '2026-01-01T00:00:00.000Z', response_data: null, error: null, ...extra };
+  return {
+    step_index: index,
+    step_id: `s${index}`,
+    action_id: `da-${index}`,
+    status,
+    http_status: null,
+    attempts: status === 'skipped' ? 0 : 1,
+    latency_ms: 12.5,
+    started_at: status === 'skipped' ? null : '2026-01-01T00:00:00.000Z',
+    response_data: null,
+    error: null,
+    ...extra,
+  };
 }
 
 function chain(id: string, steps: StepResult[], extra: Partial<ChainResult> = {}): ChainResult {
@@ -30,7 +42,12 @@ function chain(id: string, steps: StepResult[], extra: Partial<ChainResult> = {}
 }
 
 // htmlEntities: decode numeric references (&#10;) as any conforming XML parser does.
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  htmlEntities: true,
+  isArray: (name) => ['testsuite', 'testcase'].includes(name),
+});
 
 describe('JUnit report', () => {
   test('a testsuite per chain, a testcase per step; failures carry kind, status, message and hint; skipped steps are skipped', () => {
@@ -38,16 +55,63 @@ describe('JUnit report', () => {
     const results = [
       chain('mixed', [
         step(0, 'success', { attempts: 3, http_status: 200 }),
-        step(1, 'failed', { http_status: 404, error: { kind: 'http', message: hostile, http_status: 404, server_message: null, code: null, context_id: 'ctx-1', hint: 'use the exact system-generated action id' } }),
+        step(1, 'failed', {
+          http_status: 404,
+          error: {
+            kind: 'http',
+            message: hostile,
+            http_status: 404,
+            server_message: null,
+            code: null,
+            context_id: 'ctx-1',
+            hint: 'use the exact system-generated action id',
+          },
+        }),
         step(2, 'skipped'),
       ]),
-      chain('stopped', [step(0, 'cancelled', { error: { kind: 'cancelled', message: 'cancelled by SIGINT', http_status: null, server_message: null, code: null, context_id: null, hint: null } }), step(1, 'cancelled', { started_at: null, attempts: 0 })], { termination_reason: 'cancelled' }),
+      chain(
+        'stopped',
+        [
+          step(0, 'cancelled', {
+            error: {
+              kind: 'cancelled',
+              message: 'cancelled by SIGINT',
+              http_status: null,
+              server_message: null,
+              code: null,
+              context_id: null,
+              hint: null,
+            },
+          }),
+          step(1, 'cancelled', { started_at: null, attempts: 0 }),
+        ],
+        { termination_reason: 'cancelled' },
+      ),
     ];
     const xml = formatJunit(results);
     assert.equal(XMLValidator.validate(xml), true, xml);
-    const doc = parser.parse(xml) as { testsuites: Record<string, string> & { testsuite: { name: string; tests: string; failures: string; skipped: string; timestamp: string; testcase: { name: string; failure?: { type: string; message: string; '#text': string }; skipped?: { message: string }; 'system-out'?: string }[] }[] } };
+    const doc = parser.parse(xml) as {
+      testsuites: Record<string, string> & {
+        testsuite: {
+          name: string;
+          tests: string;
+          failures: string;
+          skipped: string;
+          timestamp: string;
+          testcase: {
+            name: string;
+            failure?: { type: string; message: string; '#text': string };
+            skipped?: { message: string };
+            'system-out'?: string;
+          }[];
+        }[];
+      };
+    };
     const { testsuites } = doc;
-    assert.deepEqual([testsuites.tests, testsuites.failures, testsuites.errors, testsuites.skipped], ['5', '2', '0', '2']);
+    assert.deepEqual(
+      [testsuites.tests, testsuites.failures, testsuites.errors, testsuites.skipped],
+      ['5', '2', '0', '2'],
+    );
     assert.deepEqual(
       testsuites.testsuite.map((s) => [s.name, s.tests, s.failures, s.skipped]),
       [
@@ -60,8 +124,15 @@ describe('JUnit report', () => {
     assert.equal(passed?.['system-out'], 'passed after 3 attempts');
     assert.equal(failed?.name, '2. s1 (da-1)');
     assert.equal(failed?.failure?.type, 'http');
-    assert.equal(failed?.failure?.message, 'bad <tag> & "quote" bell  lone\nsecond line', 'characters XML cannot hold are dropped; a line break survives the attribute');
-    assert.equal(failed?.failure?.['#text'], 'kind: http\nstatus: failed\nhttp_status: 404\nmessage: bad <tag> & "quote" bell  lone\nsecond line\nhint: use the exact system-generated action id\ncontext_id: ctx-1\nattempts: 1');
+    assert.equal(
+      failed?.failure?.message,
+      'bad <tag> & "quote" bell  lone\nsecond line',
+      'characters XML cannot hold are dropped; a line break survives the attribute',
+    );
+    assert.equal(
+      failed?.failure?.['#text'],
+      'kind: http\nstatus: failed\nhttp_status: 404\nmessage: bad <tag> & "quote" bell  lone\nsecond line\nhint: use the exact system-generated action id\ncontext_id: ctx-1\nattempts: 1',
+    );
     assert.equal(skipped?.skipped?.message, 'skipped: abort');
     const [inFlight, neverStarted] = testsuites.testsuite[1]?.testcase ?? [];
     assert.equal(inFlight?.failure?.type, 'cancelled');

@@ -8,7 +8,11 @@ import { runCli, tempDir } from './helpers.js';
 
 /** git in a test repository, with an identity and no signing, whatever the machine's config says. */
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { cwd: dir, encoding: 'utf8' },
+  );
 }
 
 async function put(dir: string, files: Record<string, string>): Promise<void> {
@@ -19,8 +23,10 @@ async function put(dir: string, files: Record<string, string>): Promise<void> {
 }
 
 const BASE = {
-  'chains/a.yaml': 'version: 1\nchain_id: a\nrevision: 1\nsteps:\n  - id: p\n    action_id: da-echo\n    payload: { n: 1 }\n  - id: q\n    action_id: da-echo\n  - id: r\n    action_id: da-echo\n    timeout_seconds: 10\n',
-  'chains/b.yaml': 'version: 1\nchain_id: b\nrevision: 2\nsteps:\n  - id: x\n    action_id: da-echo\n    payload: { v: old }\n',
+  'chains/a.yaml':
+    'version: 1\nchain_id: a\nrevision: 1\nsteps:\n  - id: p\n    action_id: da-echo\n    payload: { n: 1 }\n  - id: q\n    action_id: da-echo\n  - id: r\n    action_id: da-echo\n    timeout_seconds: 10\n',
+  'chains/b.yaml':
+    'version: 1\nchain_id: b\nrevision: 2\nsteps:\n  - id: x\n    action_id: da-echo\n    payload: { v: old }\n',
   'chains/c.yaml': 'version: 1\nchain_id: c\nrevision: 4\nsteps:\n  - action_id: da-echo\n  - action_id: da-send-sms\n',
   'chains/d.yaml': 'version: 1\nchain_id: d\nsteps:\n  - action_id: da-echo\n',
   'chains/e.yaml': 'version: 1\nchain_id: e\nrevision: 1\nsteps:\n  - action_id: da-echo\n',
@@ -31,8 +37,10 @@ const BASE = {
 //    q and r swapped; s added.  b: payload changed, revision still 2.  c: removed.  d: moved.
 //    e: a comment only.  n: new.
 const HEAD = {
-  'chains/a.yaml': 'version: 1\nchain_id: a\nrevision: 2\nglobal_timeout_seconds: 120\nsteps:\n  - id: p\n    action_id: da-echo\n    payload: { n: 2 }\n  - id: r\n    action_id: da-echo\n    timeout_seconds: 20\n    on_failure: continue\n  - id: q\n    action_id: da-echo\n  - id: s\n    action_id: da-send-sms\n',
-  'chains/b.yaml': 'version: 1\nchain_id: b\nrevision: 2\nsteps:\n  - id: x\n    action_id: da-echo\n    payload: { v: new }\n',
+  'chains/a.yaml':
+    'version: 1\nchain_id: a\nrevision: 2\nglobal_timeout_seconds: 120\nsteps:\n  - id: p\n    action_id: da-echo\n    payload: { n: 2 }\n  - id: r\n    action_id: da-echo\n    timeout_seconds: 20\n    on_failure: continue\n  - id: q\n    action_id: da-echo\n  - id: s\n    action_id: da-send-sms\n',
+  'chains/b.yaml':
+    'version: 1\nchain_id: b\nrevision: 2\nsteps:\n  - id: x\n    action_id: da-echo\n    payload: { v: new }\n',
   'chains/e.yaml': '# owned by the CRM team\nversion: 1\nchain_id: e\nrevision: 1\nsteps:\n  - action_id: da-echo\n',
   'chains/n.yaml': 'version: 1\nchain_id: n\nrevision: 1\nsteps:\n  - action_id: da-echo\n',
 };
@@ -80,7 +88,13 @@ describe('cxchain plan against a git repository with real commits', () => {
     assert.deepEqual(a?.steps, { before: 3, after: 4 });
     assert.deepEqual(a?.chain_changes, [{ path: 'global_timeout_seconds', after: 120, category: 'timeout' }]);
     assert.deepEqual(a?.step_changes, [
-      { kind: 'changed', step_id: 'p', index: 0, line: 6, changes: [{ path: 'payload.n', before: 1, after: 2, category: 'payload' }] },
+      {
+        kind: 'changed',
+        step_id: 'p',
+        index: 0,
+        line: 6,
+        changes: [{ path: 'payload.n', before: 1, after: 2, category: 'payload' }],
+      },
       {
         kind: 'changed',
         step_id: 'r',
@@ -98,7 +112,17 @@ describe('cxchain plan against a git repository with real commits', () => {
     assert.deepEqual(plan.chains[4]?.steps, { before: 2, after: null });
     assert.deepEqual(plan.diagnostics, []);
     assert.deepEqual(plan.revision_problems, [
-      { code: 'plan.revision_not_raised', chain_id: 'b', file: 'chains/b.yaml', line: 3, column: 11, message: '`b` changed but its `revision` is still 2', hint: 'raise it: `revision: 3`', before: 2, after: 2 },
+      {
+        code: 'plan.revision_not_raised',
+        chain_id: 'b',
+        file: 'chains/b.yaml',
+        line: 3,
+        column: 11,
+        message: '`b` changed but its `revision` is still 2',
+        hint: 'raise it: `revision: 3`',
+        before: 2,
+        after: 2,
+      },
     ]);
     assert.equal(plan.ok, false);
   });
@@ -131,21 +155,42 @@ describe('cxchain plan against a git repository with real commits', () => {
     const r = await runCli(['plan', '--base', 'base', '--format', 'markdown'], { cwd: dir });
     assert.equal(r.code, 2);
     const md = r.stdout;
-    assert.match(md, /^### cxchain plan against `base` \(`[0-9a-f]{7}`\)\n\n1 added, 2 changed, 1 moved, 1 removed, 1 unchanged — ❌ 1 problem\n/);
+    assert.match(
+      md,
+      /^### cxchain plan against `base` \(`[0-9a-f]{7}`\)\n\n1 added, 2 changed, 1 moved, 1 removed, 1 unchanged — ❌ 1 problem\n/,
+    );
     assert.match(md, /^\| {2}\| chain \| file \| revision \| steps \| changes \|$/m);
-    assert.match(md, /^\| ✏️ changed \| `b` \| `chains\/b\.yaml` \| 2 ⚠️ not raised \| 1 step \| steps: 1 changed \|$/m);
-    assert.match(md, /^\| ✏️ changed \| `a` \| `chains\/a\.yaml` \| 1 → 2 \| 3 → 4 steps \| steps: 1 added, 1 moved, 2 changed; 1 chain setting \|$/m);
-    assert.match(md, /^- ✏️ step `r`: \*\*timeout\*\* `timeout_seconds: 10 → 20`, \*\*directive\*\* `on_failure added: continue` \(`chains\/a\.yaml:9`\)$/m);
-    assert.match(md, /^- ❌ `chains\/b\.yaml:3` `b` changed but its `revision` is still 2 \(`plan\.revision_not_raised`\)\n {2}- fix: raise it: `revision: 3`$/m);
+    assert.match(
+      md,
+      /^\| ✏️ changed \| `b` \| `chains\/b\.yaml` \| 2 ⚠️ not raised \| 1 step \| steps: 1 changed \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| ✏️ changed \| `a` \| `chains\/a\.yaml` \| 1 → 2 \| 3 → 4 steps \| steps: 1 added, 1 moved, 2 changed; 1 chain setting \|$/m,
+    );
+    assert.match(
+      md,
+      /^- ✏️ step `r`: \*\*timeout\*\* `timeout_seconds: 10 → 20`, \*\*directive\*\* `on_failure added: continue` \(`chains\/a\.yaml:9`\)$/m,
+    );
+    assert.match(
+      md,
+      /^- ❌ `chains\/b\.yaml:3` `b` changed but its `revision` is still 2 \(`plan\.revision_not_raised`\)\n {2}- fix: raise it: `revision: 3`$/m,
+    );
   });
 
   test('an invalid chain is a problem of the plan, exit 2, with its place in the file', async () => {
-    await writeFile(join(dir, 'chains/n.yaml'), 'version: 1\nchain_id: n\nrevision: 1\nsteps:\n  - action_id: da-echo\n    on_failure: maybe\n');
+    await writeFile(
+      join(dir, 'chains/n.yaml'),
+      'version: 1\nchain_id: n\nrevision: 1\nsteps:\n  - action_id: da-echo\n    on_failure: maybe\n',
+    );
     try {
       const r = await runCli(['plan', '--base', 'base', '--format', 'json'], { cwd: dir });
       assert.equal(r.code, 2);
       const plan = JSON.parse(r.stdout) as PlanResult;
-      assert.deepEqual(plan.diagnostics.map((d) => [d.code, d.file, d.line, d.column]), [['schema.enum', 'chains/n.yaml', 6, 17]]);
+      assert.deepEqual(
+        plan.diagnostics.map((d) => [d.code, d.file, d.line, d.column]),
+        [['schema.enum', 'chains/n.yaml', 6, 17]],
+      );
       assert.equal(plan.chains.find((e) => e.chain_id === 'n')?.valid, false);
     } finally {
       git(dir, 'checkout', '-q', '--', '.');
@@ -162,17 +207,38 @@ describe('cxchain plan against a git repository with real commits', () => {
     const summary = join(dir, '..', `${Date.now()}-plan-summary.md`);
     await writeFile(summary, '## earlier step\n');
     try {
-      const r = await runCli(['plan', '--format', 'json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir, GITHUB_BASE_REF: 'main-not-fetched' } });
+      const r = await runCli(['plan', '--format', 'json'], {
+        cwd: dir,
+        env: {
+          GITHUB_ACTIONS: 'true',
+          GITHUB_STEP_SUMMARY: summary,
+          GITHUB_WORKSPACE: dir,
+          GITHUB_BASE_REF: 'main-not-fetched',
+        },
+      });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /unknown git ref `origin\/main-not-fetched`.*fetch-depth: 0/, 'the base defaults to origin/$GITHUB_BASE_REF');
-      assert.match(await readFile(summary, 'utf8'), /^## earlier step\n### cxchain plan\n\n❌ unknown git ref `origin\/main-not-fetched`/, 'the job summary says why');
+      assert.match(
+        r.stderr,
+        /unknown git ref `origin\/main-not-fetched`.*fetch-depth: 0/,
+        'the base defaults to origin/$GITHUB_BASE_REF',
+      );
+      assert.match(
+        await readFile(summary, 'utf8'),
+        /^## earlier step\n### cxchain plan\n\n❌ unknown git ref `origin\/main-not-fetched`/,
+        'the job summary says why',
+      );
       await writeFile(summary, '## earlier step\n');
       git(dir, 'update-ref', 'refs/remotes/origin/main', 'base');
-      const ok = await runCli(['plan'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir, GITHUB_BASE_REF: 'main' } });
+      const ok = await runCli(['plan'], {
+        cwd: dir,
+        env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir, GITHUB_BASE_REF: 'main' },
+      });
       assert.equal(ok.code, 2);
       assert.deepEqual(
         ok.stdout.split('\n').filter((line) => line.startsWith('::')),
-        ['::error file=chains/b.yaml,line=3,col=11,title=plan.revision_not_raised::`b` changed but its `revision` is still 2%0Afix: raise it: `revision: 3`'],
+        [
+          '::error file=chains/b.yaml,line=3,col=11,title=plan.revision_not_raised::`b` changed but its `revision` is still 2%0Afix: raise it: `revision: 3`',
+        ],
       );
       const md = await readFile(summary, 'utf8');
       assert.ok(md.startsWith('## earlier step\n### cxchain plan against `origin/main`'), md);
@@ -189,7 +255,10 @@ describe('cxchain plan: clear errors', () => {
     try {
       const outside = await runCli(['plan', '--base', 'main'], { cwd: dir });
       assert.equal(outside.code, 2);
-      assert.match(outside.stderr, /^error: plan compares chains with a git ref, but .* is not inside a git repository/);
+      assert.match(
+        outside.stderr,
+        /^error: plan compares chains with a git ref, but .* is not inside a git repository/,
+      );
       git(dir, 'init', '-q', '-b', 'main');
       git(dir, 'add', '-A');
       git(dir, 'commit', '-q', '-m', 'one');
@@ -216,7 +285,10 @@ describe('cxchain plan: clear errors', () => {
       const r = await runCli(['plan', 'flows', '--base', 'main', '--format', 'json'], { cwd: join(dir) });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const plan = JSON.parse(r.stdout) as PlanResult;
-      assert.deepEqual(plan.chains.map((e) => [e.status, e.file]), [['removed', 'flows/a.yaml']]);
+      assert.deepEqual(
+        plan.chains.map((e) => [e.status, e.file]),
+        [['removed', 'flows/a.yaml']],
+      );
       const nowhere = await runCli(['plan', 'nowhere', '--base', 'main', '--format', 'json'], { cwd: dir });
       assert.equal(nowhere.code, 2);
       assert.equal((JSON.parse(nowhere.stdout) as PlanResult).diagnostics[0]?.code, 'path.not_found');

@@ -33,7 +33,17 @@ function result(id: string, status: 'success' | 'failed', message = 'boom'): Cha
         latency_ms: 12.5,
         started_at: '2026-11-24T00:00:00.000Z',
         response_data: failed ? null : { ok: true },
-        error: failed ? { kind: 'http', message, http_status: 500, server_message: message, code: null, context_id: null, hint: null } : null,
+        error: failed
+          ? {
+              kind: 'http',
+              message,
+              http_status: 500,
+              server_message: message,
+              code: null,
+              context_id: null,
+              hint: null,
+            }
+          : null,
       },
     ],
     audit_log: [],
@@ -44,7 +54,12 @@ describe('reports written as chains finish (issue 7)', () => {
   test('input order whatever the completion order; the same files as writing everything at the end', async () => {
     const { dir, cleanup } = await tempDir();
     try {
-      const all = [result('c0', 'success'), result('c1', 'failed', 'key s3cr3t-val leaked?'), result('c2', 'success'), result('c3', 'failed')];
+      const all = [
+        result('c0', 'success'),
+        result('c1', 'failed', 'key s3cr3t-val leaked?'),
+        result('c2', 'success'),
+        result('c3', 'failed'),
+      ];
       const redactor = createRedactor(['s3cr3t-val']);
       const writer = createReportWriter({ json: join(dir, 'r.json'), junit: join(dir, 'r.xml') }, redactor);
       for (const index of [2, 0, 3, 1]) writer.add(all[index] as ChainResult, index);
@@ -52,7 +67,10 @@ describe('reports written as chains finish (issue 7)', () => {
       const safe = redactor.value(all);
       assert.equal(readFileSync(join(dir, 'r.json'), 'utf8'), `${JSON.stringify({ results: safe }, null, 2)}\n`);
       assert.equal(readFileSync(join(dir, 'r.xml'), 'utf8'), formatJunit(safe));
-      assert.match(readFileSync(join(dir, 'r.xml'), 'utf8'), /<testsuites name="cxchain" tests="4" failures="2" errors="0" skipped="0"/);
+      assert.match(
+        readFileSync(join(dir, 'r.xml'), 'utf8'),
+        /<testsuites name="cxchain" tests="4" failures="2" errors="0" skipped="0"/,
+      );
       assert.deepEqual(readdirSync(dir).sort(), ['r.json', 'r.xml'], 'the side file of the JUnit suites is gone');
     } finally {
       await cleanup();
@@ -70,7 +88,9 @@ describe('reports written as chains finish (issue 7)', () => {
       cut.add(result('c2', 'success'), 2);
       cut.add(result('c0', 'success'), 0);
       cut.close();
-      const ids = (JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { results: ChainResult[] }).results.map((r) => r.chain_id);
+      const ids = (JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { results: ChainResult[] }).results.map(
+        (r) => r.chain_id,
+      );
       assert.deepEqual(ids, ['c0', 'c2']);
       assert.equal(existsSync(join(dir, 'c.xml')), false);
     } finally {

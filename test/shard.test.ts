@@ -10,14 +10,20 @@ describe('--shard I/N: a deterministic partition by file path', () => {
     test(`1,000 paths over ${total} shard${total === 1 ? '' : 's'}: each path in exactly one, none far from even`, () => {
       const sizes = new Array<number>(total).fill(0);
       for (const path of PATHS) {
-        const owners = Array.from({ length: total }, (_, i) => i + 1).filter((index) => inShard(path, { index, total }));
+        const owners = Array.from({ length: total }, (_, i) => i + 1).filter((index) =>
+          inShard(path, { index, total }),
+        );
         assert.equal(owners.length, 1, `${path} is in shards ${owners.join(', ')}`);
         const slot = (owners[0] as number) - 1;
         sizes[slot] = (sizes[slot] ?? 0) + 1;
       }
-      assert.equal(sizes.reduce((a, b) => a + b, 0), PATHS.length);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        PATHS.length,
+      );
       const even = PATHS.length / total;
-      for (const size of sizes) assert.ok(Math.abs(size - even) <= even * 0.25 + 3, `shard sizes ${sizes.join(', ')} are uneven`);
+      for (const size of sizes)
+        assert.ok(Math.abs(size - even) <= even * 0.25 + 3, `shard sizes ${sizes.join(', ')} are uneven`);
     });
   }
 
@@ -31,7 +37,10 @@ describe('--shard I/N: a deterministic partition by file path', () => {
       assert.equal(shardOf('chains\\a.yaml', total), shardOf('chains/a.yaml', total));
     }
     // Pinned: a change of the hash would silently move chains between matrix jobs.
-    assert.deepEqual(['chains/a.yaml', 'chains/b.yaml', 'chains/cust-data-sync-001.yaml'].map((p) => shardOf(p, 4)), [1, 4, 2]);
+    assert.deepEqual(
+      ['chains/a.yaml', 'chains/b.yaml', 'chains/cust-data-sync-001.yaml'].map((p) => shardOf(p, 4)),
+      [1, 4, 2],
+    );
   });
 
   test('parseShard accepts I/N with 1 ≤ I ≤ N and nothing else', () => {
@@ -90,9 +99,17 @@ describe('--shard on list, validate and run', () => {
       const owner = shardOf('chains/c0.yaml', 8);
       const other = shardOf('chains/c1.yaml', 8);
       const empty = [1, 2, 3, 4, 5, 6, 7, 8].find((i) => i !== owner && i !== other) as number;
-      const r = await runCli(['run', '--sim', '--renderer', 'json', '--shard', `${owner}/8`, 'chains/c0.yaml', 'chains/c1.yaml'], { cwd: dir });
+      const r = await runCli(
+        ['run', '--sim', '--renderer', 'json', '--shard', `${owner}/8`, 'chains/c0.yaml', 'chains/c1.yaml'],
+        { cwd: dir },
+      );
       assert.equal(r.code, 0, r.stderr);
-      const ran = new Set(r.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { chain_id: string }).chain_id));
+      const ran = new Set(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { chain_id: string }).chain_id),
+      );
       assert.deepEqual([...ran].sort(), owner === other ? ['c0', 'c1'] : ['c0']);
       const none = await runCli(['run', '--sim', '--shard', `${empty}/8`, 'chains'], { cwd: dir });
       assert.equal(none.code, 0, none.stderr);

@@ -13,17 +13,35 @@ function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
-function requestToken(sim: Simulator, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(sim.tokenUrl, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(form).toString() });
+function requestToken(
+  sim: Simulator,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(sim.tokenUrl, {
+    method: 'POST',
+    headers: { ...FORM, ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 async function tokenFor(sim: Simulator): Promise<string> {
-  const res = await requestToken(sim, { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+  const res = await requestToken(sim, {
+    grant_type: 'client_credentials',
+    client_id: CLIENT.clientId,
+    client_secret: CLIENT.clientSecret,
+  });
   assert.equal(res.status, 200);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-function execute(sim: Simulator, actionId: string, token: string | undefined, payload: unknown = {}, init: RequestInit = {}): Promise<Response> {
+function execute(
+  sim: Simulator,
+  actionId: string,
+  token: string | undefined,
+  payload: unknown = {},
+  init: RequestInit = {},
+): Promise<Response> {
   return fetch(`${sim.url}/api/v2/integration/data-actions/${encodeURIComponent(actionId)}/execute`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -47,7 +65,12 @@ describe('simulator: token endpoint and discovery', () => {
   beforeEach(() => sim.reset());
 
   test('client_credentials with the id and secret in the body', async () => {
-    const res = await requestToken(sim, { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'a b' });
+    const res = await requestToken(sim, {
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      scope: 'a b',
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number; scope: string };
     assert.equal(body.token_type, 'Bearer');
@@ -58,24 +81,49 @@ describe('simulator: token endpoint and discovery', () => {
     assert.equal(typeof payload.jti, 'string');
     assert.equal(Number(payload.exp) - Number(payload.iat), 3600);
     assert.notEqual(await tokenFor(sim), body.access_token, 'every token is distinct');
-    assert.deepEqual(sim.tokenRequests[0], { grantType: 'client_credentials', clientId: CLIENT.clientId, authMethod: 'body', scope: 'a b', at: sim.tokenRequests[0]?.at, status: 200 });
+    assert.deepEqual(sim.tokenRequests[0], {
+      grantType: 'client_credentials',
+      clientId: CLIENT.clientId,
+      authMethod: 'body',
+      scope: 'a b',
+      at: sim.tokenRequests[0]?.at,
+      status: 200,
+    });
   });
 
   test('client_credentials with HTTP Basic', async () => {
-    const res = await requestToken(sim, { grant_type: 'client_credentials' }, { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) });
+    const res = await requestToken(
+      sim,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
+    );
     assert.equal(res.status, 200);
     assert.equal(sim.tokenRequests[0]?.authMethod, 'basic');
   });
 
   test('the password grant takes the access key as username/password and the client as Basic', async () => {
     const auth = { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) };
-    const ok = await requestToken(sim, { grant_type: 'password', username: KEYS.accessKeyId, password: KEYS.accessKeySecret }, auth);
+    const ok = await requestToken(
+      sim,
+      { grant_type: 'password', username: KEYS.accessKeyId, password: KEYS.accessKeySecret },
+      auth,
+    );
     assert.equal(ok.status, 200);
     assert.equal(claims(((await ok.json()) as { access_token: string }).access_token).tenantId, 'tenant-42');
     assert.equal(sim.tokenRequests[0]?.username, KEYS.accessKeyId);
-    const wrongKey = await requestToken(sim, { grant_type: 'password', username: KEYS.accessKeyId, password: 'nope' }, auth);
+    const wrongKey = await requestToken(
+      sim,
+      { grant_type: 'password', username: KEYS.accessKeyId, password: 'nope' },
+      auth,
+    );
     assert.equal(wrongKey.status, 401);
-    const clientInBody = await requestToken(sim, { grant_type: 'password', username: KEYS.accessKeyId, password: KEYS.accessKeySecret, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+    const clientInBody = await requestToken(sim, {
+      grant_type: 'password',
+      username: KEYS.accessKeyId,
+      password: KEYS.accessKeySecret,
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
     assert.equal(clientInBody.status, 401);
   });
 
@@ -92,14 +140,21 @@ describe('simulator: token endpoint and discovery', () => {
       assert.equal((JSON.parse(text) as { error: string }).error, 'invalid_client');
       assert.ok(!text.includes('Wr0ng-Secret-Guess') && !text.includes(CLIENT.clientSecret), text);
     }
-    assert.deepEqual(sim.tokenRequests.map((r) => r.status), [401, 401, 401]);
+    assert.deepEqual(
+      sim.tokenRequests.map((r) => r.status),
+      [401, 401, 401],
+    );
   });
 
   test('an unsupported grant is 400 and a body that is not a form is 400', async () => {
     const grant = await requestToken(sim, { grant_type: 'authorization_code' });
     assert.equal(grant.status, 400);
     assert.equal(((await grant.json()) as { error: string }).error, 'unsupported_grant_type');
-    const json = await fetch(sim.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const json = await fetch(sim.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(json.status, 400);
   });
 
@@ -128,13 +183,34 @@ describe('simulator: execute', () => {
   beforeEach(() => sim.reset());
 
   test('the built-in actions answer from the payload; requests are recorded', async () => {
-    const res = await execute(sim, 'da-fetch-customer-profile', token, { customerId: 'CUST-8842' }, { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'X-Request-ID': 'r-1' } });
+    const res = await execute(
+      sim,
+      'da-fetch-customer-profile',
+      token,
+      { customerId: 'CUST-8842' },
+      { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'X-Request-ID': 'r-1' } },
+    );
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { customerId: 'CUST-8842', name: 'Ada Lovelace', email: 'ada@example.com', tier: 'premium' });
-    const sms = await Promise.all([1, 2].map(async () => (await (await execute(sim, 'da-send-sms', token, { to: '+15550100' })).json()) as { messageId: string; to: string }));
+    assert.deepEqual(await res.json(), {
+      customerId: 'CUST-8842',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      tier: 'premium',
+    });
+    const sms = await Promise.all(
+      [1, 2].map(
+        async () =>
+          (await (await execute(sim, 'da-send-sms', token, { to: '+15550100' })).json()) as {
+            messageId: string;
+            to: string;
+          },
+      ),
+    );
     assert.notEqual(sms[0]?.messageId, sms[1]?.messageId);
     assert.equal(sms[0]?.to, '+15550100');
-    assert.deepEqual(await (await execute(sim, 'da-echo', token, { a: [1, { b: null }] })).json(), { echo: { a: [1, { b: null }] } });
+    assert.deepEqual(await (await execute(sim, 'da-echo', token, { a: [1, { b: null }] })).json(), {
+      echo: { a: [1, { b: null }] },
+    });
     const [first] = sim.requests;
     assert.equal(first?.actionId, 'da-fetch-customer-profile');
     assert.equal(first?.method, 'POST');
@@ -150,9 +226,15 @@ describe('simulator: execute', () => {
       const res = await execute(sim, 'da-echo', bearer);
       assert.equal(res.status, 401);
       const body = (await res.json()) as Record<string, unknown>;
-      assert.deepEqual({ ...body, contextId: 'x' }, { message: 'Invalid or expired token', code: 'Unauthorized', status: 401, contextId: 'x' });
+      assert.deepEqual(
+        { ...body, contextId: 'x' },
+        { message: 'Invalid or expired token', code: 'Unauthorized', status: 401, contextId: 'x' },
+      );
     }
-    assert.deepEqual(sim.requests.map((r) => r.status), [401, 401]);
+    assert.deepEqual(
+      sim.requests.map((r) => r.status),
+      [401, 401],
+    );
   });
 
   test('revokeTokens fails every token issued so far; reset lifts it', async () => {
@@ -168,7 +250,10 @@ describe('simulator: execute', () => {
     const first = await execute(sim, 'da-flaky', token);
     assert.equal(first.status, 429);
     assert.equal(first.headers.get('retry-after'), '1');
-    assert.deepEqual({ ...((await first.json()) as object), contextId: 'x' }, { message: 'Too Many Requests', code: 'TooManyRequests', status: 429, contextId: 'x' });
+    assert.deepEqual(
+      { ...((await first.json()) as object), contextId: 'x' },
+      { message: 'Too Many Requests', code: 'TooManyRequests', status: 429, contextId: 'x' },
+    );
     const second = await execute(sim, 'da-flaky', token);
     assert.equal(second.status, 503);
     assert.equal(((await second.json()) as { code: string }).code, 'ServiceUnavailable');
@@ -200,7 +285,9 @@ describe('simulator: execute', () => {
   });
 
   test('an unknown action is 404 JSON with a fresh contextId', async () => {
-    const bodies = await Promise.all([1, 2].map(async () => (await (await execute(sim, 'da-missing', token)).json()) as Record<string, unknown>));
+    const bodies = await Promise.all(
+      [1, 2].map(async () => (await (await execute(sim, 'da-missing', token)).json()) as Record<string, unknown>),
+    );
     assert.equal(bodies[0]?.message, 'Data Action da-missing not found');
     assert.equal(bodies[0]?.code, 'NotFound');
     assert.equal(bodies[0]?.status, 404);
@@ -217,7 +304,13 @@ describe('simulator: execute', () => {
 
   test('latency, extra headers and an HTTP-date Retry-After', async () => {
     const date = 'Wed, 21 Oct 2026 07:28:00 GMT';
-    sim.setAction('da-slow', { latency_ms: 120, headers: { 'X-Foo': 'bar' }, retry_after: date, status: 202, body: { slow: true } });
+    sim.setAction('da-slow', {
+      latency_ms: 120,
+      headers: { 'X-Foo': 'bar' },
+      retry_after: date,
+      status: 202,
+      body: { slow: true },
+    });
     const t0 = performance.now();
     const res = await execute(sim, 'da-slow', token);
     assert.ok(performance.now() - t0 >= 110, 'waited for latency_ms');
@@ -251,7 +344,10 @@ describe('simulator: execute', () => {
   });
 
   test('setAction refuses an invalid spec', () => {
-    assert.throws(() => sim.setAction('da-bad', { status: 42, hang: true, reset: true }), /action "da-bad": status must be an integer from 100 to 599[\s\S]*hang and reset/);
+    assert.throws(
+      () => sim.setAction('da-bad', { status: 42, hang: true, reset: true }),
+      /action "da-bad": status must be an integer from 100 to 599[\s\S]*hang and reset/,
+    );
     assert.throws(() => sim.setAction('da-bad', { body: '${{ inputs.x }}' }), /unsupported expression/);
   });
 });
@@ -263,7 +359,10 @@ describe('simulator: limits, expiry and hanging', () => {
       const token = await tokenFor(sim);
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push(await execute(sim, 'da-echo', token));
-      assert.deepEqual(statuses.map((r) => r.status), [200, 200, 429]);
+      assert.deepEqual(
+        statuses.map((r) => r.status),
+        [200, 200, 429],
+      );
       const limited = statuses[2] as Response;
       assert.equal(limited.headers.get('retry-after'), '1');
       const body = (await limited.json()) as Record<string, unknown>;
@@ -292,7 +391,9 @@ describe('simulator: limits, expiry and hanging', () => {
   test('hang never answers: the client gives up, and close() still resolves at once', async () => {
     const sim = await createSimulator({ actions: { 'da-hang': { hang: true } } });
     const token = await tokenFor(sim);
-    await assert.rejects(execute(sim, 'da-hang', token, {}, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
+    await assert.rejects(execute(sim, 'da-hang', token, {}, { signal: AbortSignal.timeout(200) }), {
+      name: 'TimeoutError',
+    });
     assert.equal(sim.requests[0]?.status, 0);
     const pending = execute(sim, 'da-hang', token);
     while (sim.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -317,28 +418,51 @@ describe('simulator: loadSimActions and parseRateLimit', () => {
   }
 
   test('reads `actions:` and a bare mapping', async () => {
-    const wrapped = await write('ok.yaml', 'actions:\n  da-x:\n    status: 201\n    body: { id: "${{ payload.id }}" }\n    sequence:\n      - { status: 429, retry_after: 1 }\n');
-    assert.deepEqual(await loadSimActions(wrapped), { 'da-x': { status: 201, body: { id: '${{ payload.id }}' }, sequence: [{ status: 429, retry_after: 1 }] } });
+    const wrapped = await write(
+      'ok.yaml',
+      'actions:\n  da-x:\n    status: 201\n    body: { id: "${{ payload.id }}" }\n    sequence:\n      - { status: 429, retry_after: 1 }\n',
+    );
+    assert.deepEqual(await loadSimActions(wrapped), {
+      'da-x': { status: 201, body: { id: '${{ payload.id }}' }, sequence: [{ status: 429, retry_after: 1 }] },
+    });
     const bare = await write('bare.yaml', 'da-y: { hang: true }\n');
     assert.deepEqual(await loadSimActions(bare), { 'da-y': { hang: true } });
   });
 
   test('names the file, the position, the action and the key of every problem', async () => {
-    const file = await write('bad.yaml', 'actions:\n  da-x:\n    latencyMs: 5\n    status: "200"\n    sequence:\n      - { hang: yes please }\n');
+    const file = await write(
+      'bad.yaml',
+      'actions:\n  da-x:\n    latencyMs: 5\n    status: "200"\n    sequence:\n      - { hang: yes please }\n',
+    );
     await assert.rejects(loadSimActions(file), (error: Error) => {
       assert.match(error.message, /bad\.yaml \(3 problems\)/);
-      assert.match(error.message, /bad\.yaml:3:5: action "da-x": unknown key "latencyMs" \(did you mean "latency_ms"\?\)/);
-      assert.match(error.message, /bad\.yaml:4:13: action "da-x": status must be an integer from 100 to 599, got "200"/);
+      assert.match(
+        error.message,
+        /bad\.yaml:3:5: action "da-x": unknown key "latencyMs" \(did you mean "latency_ms"\?\)/,
+      );
+      assert.match(
+        error.message,
+        /bad\.yaml:4:13: action "da-x": status must be an integer from 100 to 599, got "200"/,
+      );
       assert.match(error.message, /action "da-x", sequence entry 1: hang must be true or false/);
       return true;
     });
   });
 
   test('bad YAML, a file that is not a mapping, and a missing file', async () => {
-    await assert.rejects(loadSimActions(await write('syntax.yaml', 'actions:\n  da-x: { status: 200\n')), /syntax\.yaml:\d+:\d+: invalid YAML/);
-    await assert.rejects(loadSimActions(await write('list.yaml', '- a\n- b\n')), /list\.yaml.*expected a mapping of action id to spec, got a list/);
+    await assert.rejects(
+      loadSimActions(await write('syntax.yaml', 'actions:\n  da-x: { status: 200\n')),
+      /syntax\.yaml:\d+:\d+: invalid YAML/,
+    );
+    await assert.rejects(
+      loadSimActions(await write('list.yaml', '- a\n- b\n')),
+      /list\.yaml.*expected a mapping of action id to spec, got a list/,
+    );
     await assert.rejects(loadSimActions(await write('empty.yaml', '')), /empty\.yaml: the file defines no actions/);
-    await assert.rejects(loadSimActions(join(dir, 'absent.yaml')), /Cannot read simulator actions file .*absent\.yaml: no such file/);
+    await assert.rejects(
+      loadSimActions(join(dir, 'absent.yaml')),
+      /Cannot read simulator actions file .*absent\.yaml: no such file/,
+    );
   });
 
   test('parseRateLimit', () => {
@@ -346,6 +470,7 @@ describe('simulator: loadSimActions and parseRateLimit', () => {
     assert.deepEqual(parseRateLimit('50/s'), { limit: 50, windowMs: 1000 });
     assert.deepEqual(parseRateLimit('10/min'), { limit: 10, windowMs: 60_000 });
     assert.deepEqual(parseRateLimit('5/sec'), { limit: 5, windowMs: 1000 });
-    for (const bad of ['100', '0/s', 'ten/m', '5/h', '-1/s']) assert.throws(() => parseRateLimit(bad), /expected N\/s or N\/m/);
+    for (const bad of ['100', '0/s', 'ten/m', '5/h', '-1/s'])
+      assert.throws(() => parseRateLimit(bad), /expected N\/s or N\/m/);
   });
 });

@@ -14,9 +14,15 @@ const WAIT_MS = 10_000;
 /** Longer than the debounce (100 ms) plus chokidar's atomic window (100 ms), with room to spare. */
 const QUIET_MS = 400;
 
-const chain = (id: string, payload: string, extra = '') => `version: 1\nchain_id: ${id}\nsteps:\n  - action_id: da-echo\n    payload: ${payload}\n${extra}`;
+const chain = (id: string, payload: string, extra = '') =>
+  `version: 1\nchain_id: ${id}\nsteps:\n  - action_id: da-echo\n    payload: ${payload}\n${extra}`;
 
-async function waitFor(what: string, predicate: () => boolean, describe: () => string, timeoutMs = WAIT_MS): Promise<void> {
+async function waitFor(
+  what: string,
+  predicate: () => boolean,
+  describe: () => string,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- output ---\n${describe()}`);
@@ -34,7 +40,10 @@ interface Watcher {
   /** Count of runs started so far. */
   runs(): number;
   /** Sends a signal and waits for the exit, at most `withinMs`. */
-  stop(signal?: NodeJS.Signals, withinMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  stop(
+    signal?: NodeJS.Signals,
+    withinMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
 /** Starts `cxchain watch` and waits for its header. Stopped (and killed if need be) by `stop`. */
@@ -48,7 +57,9 @@ async function startWatch(args: string[], options: { cwd: string; env?: NodeJS.P
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   const describe = () => `${stdout}\n--- stderr ---\n${stderr}`;
   const watcher: Watcher = {
     child,
@@ -104,7 +115,12 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
   let env: NodeJS.ProcessEnv;
   before(async () => {
     sim = await createSimulator({ actions: { 'da-wait': { hang: true } } });
-    env = { CXONE_BASE_URL: sim.url, CXONE_TOKEN_URL: sim.tokenUrl, CXONE_CLIENT_ID: 'watch-test', CXONE_CLIENT_SECRET: 'watch-secret' };
+    env = {
+      CXONE_BASE_URL: sim.url,
+      CXONE_TOKEN_URL: sim.tokenUrl,
+      CXONE_CLIENT_ID: 'watch-test',
+      CXONE_CLIENT_SECRET: 'watch-secret',
+    };
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());
@@ -112,10 +128,16 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
   const bodies = () => sim.requests.map((r) => r.body as Record<string, unknown>);
 
   test('a change runs that chain only, with the new content; keys are not read without a terminal', async () => {
-    const { dir, cleanup } = await tempDir({ 'chains/a.yaml': chain('a', '{ chain: a, v: 1 }'), 'chains/b.yaml': chain('b', '{ chain: b }') });
+    const { dir, cleanup } = await tempDir({
+      'chains/a.yaml': chain('a', '{ chain: a, v: 1 }'),
+      'chains/b.yaml': chain('b', '{ chain: b }'),
+    });
     const w = await startWatch([], { cwd: dir, env });
     try {
-      assert.match(w.out(), /^watching chains: 2 chain files; runs go to http:\/\/127\.0\.0\.1:\d+\nsave a chain file to run it; Ctrl-C to quit\n/m);
+      assert.match(
+        w.out(),
+        /^watching chains: 2 chain files; runs go to http:\/\/127\.0\.0\.1:\d+\nsave a chain file to run it; Ctrl-C to quit\n/m,
+      );
       w.child.stdin?.write('q\n'); // stdin is a pipe: no key handling, so this must not quit
       assert.equal(sim.requests.length, 0, 'nothing runs before a change');
       writeFileSync(join(dir, 'chains/a.yaml'), chain('a', '{ chain: a, v: 2 }'));
@@ -136,14 +158,20 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
     const { dir, cleanup } = await tempDir({ 'a.yaml': chain('a', '{ v: 1 }'), 'b.yaml': chain('b', '{ v: 1 }') });
     const w = await startWatch(['.'], { cwd: dir, env });
     try {
-      writeFileSync(join(dir, 'a.yaml'), 'version: 1\nchain_id: a\nsteps:\n  - action_id: da-echo\n    on_failure: maybe\n');
+      writeFileSync(
+        join(dir, 'a.yaml'),
+        'version: 1\nchain_id: a\nsteps:\n  - action_id: da-echo\n    on_failure: maybe\n',
+      );
       await w.see(/a\.yaml is not a valid chain; fix it and save again\na\.yaml:5:17 {2}error/, 'the positioned error');
       assert.match(w.out(), /\n {4}5 \| {5}on_failure: maybe\n {6}\| {17}\^/);
       writeFileSync(join(dir, 'b.yaml'), chain('a', '{ v: 2 }'));
       // a is invalid now, so its id is free and b may take it: it runs.
       await w.see(/✔ a b\.yaml — completed/, 'b, now with the id a');
       writeFileSync(join(dir, 'a.yaml'), chain('a', '{ v: 3 }'));
-      await w.see(/a\.yaml:2:11 {2}error {2}chain_id `a` is already used by b\.yaml \[chain\.duplicate_chain_id\]/, 'the duplicate id');
+      await w.see(
+        /a\.yaml:2:11 {2}error {2}chain_id `a` is already used by b\.yaml \[chain\.duplicate_chain_id\]/,
+        'the duplicate id',
+      );
       writeFileSync(join(dir, 'a.yaml'), chain('a2', '{ v: 4 }'));
       await w.see(/✔ a2 a\.yaml — completed/, 'the fixed chain runs');
       assert.deepEqual(bodies(), [{ v: 2 }, { v: 4 }]);
@@ -228,8 +256,16 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
     try {
       const audit = readAudit(join(dir, 'out/audit.jsonl'));
       const ends = audit.filter((e) => e.type === 'chain_end').map((e) => [e.chain_id, e.termination_reason]);
-      assert.deepEqual(ends, [['slow', 'cancelled'], ['slow', 'cancelled'], ['other', null]]);
-      assert.equal(new Set(audit.filter((e) => e.chain_id === 'slow').map((e) => e.run_id)).size, 2, 'two runs of slow');
+      assert.deepEqual(ends, [
+        ['slow', 'cancelled'],
+        ['slow', 'cancelled'],
+        ['other', null],
+      ]);
+      assert.equal(
+        new Set(audit.filter((e) => e.chain_id === 'slow').map((e) => e.run_id)).size,
+        2,
+        'two runs of slow',
+      );
       assert.equal(audit.at(-1)?.type, 'chain_end');
     } finally {
       await cleanup();
@@ -237,7 +273,10 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
   });
 
   test('deleting a file says so (and cancels its run); a rename runs the chain under its new name', async () => {
-    const { dir, cleanup } = await tempDir({ 'a.yaml': chain('a', '{ a: 1 }', '  - action_id: da-wait\n'), 'b.yaml': chain('b', '{ b: 1 }') });
+    const { dir, cleanup } = await tempDir({
+      'a.yaml': chain('a', '{ a: 1 }', '  - action_id: da-wait\n'),
+      'b.yaml': chain('b', '{ b: 1 }'),
+    });
     const w = await startWatch(['.', '--audit', 'audit.jsonl'], { cwd: dir, env });
     try {
       writeFileSync(join(dir, 'a.yaml'), chain('a', '{ a: 2 }', '  - action_id: da-wait\n'));
@@ -255,26 +294,48 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
     }
     try {
       const ends = readAudit(join(dir, 'audit.jsonl')).filter((e) => e.type === 'chain_end');
-      assert.deepEqual(ends.map((e) => [e.chain_id, e.termination_reason]), [['a', 'cancelled'], ['b', null]]);
+      assert.deepEqual(
+        ends.map((e) => [e.chain_id, e.termination_reason]),
+        [
+          ['a', 'cancelled'],
+          ['b', null],
+        ],
+      );
     } finally {
       await cleanup();
     }
   });
 
   test('--input goes to the chains that declare it; a chain missing a required input says so and does not run', async () => {
-    const needs = (v: number) => `version: 1\nchain_id: needs\ninputs:\n  customer_id: { type: string, required: true }\nsteps:\n  - action_id: da-echo\n    payload: { id: "\${{ inputs.customer_id }}", v: ${v} }\n`;
-    const region = 'version: 1\nchain_id: region\ninputs:\n  region: { type: string, required: true }\nsteps:\n  - action_id: da-echo\n    payload: { region: "${{ inputs.region }}" }\n';
-    const { dir, cleanup } = await tempDir({ 'needs.yaml': needs(0), 'plain.yaml': chain('plain', '{ p: 0 }'), 'region.yaml': region });
+    const needs = (v: number) =>
+      `version: 1\nchain_id: needs\ninputs:\n  customer_id: { type: string, required: true }\nsteps:\n  - action_id: da-echo\n    payload: { id: "\${{ inputs.customer_id }}", v: ${v} }\n`;
+    const region =
+      'version: 1\nchain_id: region\ninputs:\n  region: { type: string, required: true }\nsteps:\n  - action_id: da-echo\n    payload: { region: "${{ inputs.region }}" }\n';
+    const { dir, cleanup } = await tempDir({
+      'needs.yaml': needs(0),
+      'plain.yaml': chain('plain', '{ p: 0 }'),
+      'region.yaml': region,
+    });
     const w = await startWatch(['.', '--input', 'customer_id=C-42', '--run-on-start'], { cwd: dir, env });
     try {
-      assert.match(w.out(), /region \(region\.yaml\) cannot run yet:\n {2}region\.yaml: chain `region` needs the input `region`: pass --input region=…/);
+      assert.match(
+        w.out(),
+        /region \(region\.yaml\) cannot run yet:\n {2}region\.yaml: chain `region` needs the input `region`: pass --input region=…/,
+      );
       assert.match(w.out(), /running every valid chain once, then save a chain file to run it/);
       await waitFor('the runs on start', () => sim.requests.length === 2, w.out);
       assert.deepEqual(bodies(), [{ id: 'C-42', v: 0 }, { p: 0 }]);
       writeFileSync(join(dir, 'plain.yaml'), chain('plain', '{ p: 1 }'));
       writeFileSync(join(dir, 'needs.yaml'), needs(1));
       await waitFor('both edits to run', () => sim.requests.length === 4, w.out);
-      assert.deepEqual(new Set(bodies().slice(2).map((b) => JSON.stringify(b))), new Set([JSON.stringify({ p: 1 }), JSON.stringify({ id: 'C-42', v: 1 })]));
+      assert.deepEqual(
+        new Set(
+          bodies()
+            .slice(2)
+            .map((b) => JSON.stringify(b)),
+        ),
+        new Set([JSON.stringify({ p: 1 }), JSON.stringify({ id: 'C-42', v: 1 })]),
+      );
       writeFileSync(join(dir, 'region.yaml'), `${region}# edited\n`);
       await w.see(/! region \(region\.yaml\) cannot run:\n/, 'the missing input on change');
       await quiet();
@@ -348,16 +409,27 @@ describe('cxchain watch --sim: quitting leaves nothing behind', () => {
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('cxchain watch on a terminal', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, () => {
-  for (const [key, name, code] of [['q', 'q', 0], ['\u0003', 'Ctrl-C', 130]] as const) {
+  for (const [key, name, code] of [
+    ['q', 'q', 0],
+    ['\u0003', 'Ctrl-C', 130],
+  ] as const) {
     test(`${name} quits with exit ${code}`, async () => {
       const { dir, cleanup } = await tempDir({ 'chains/a.yaml': chain('a', '{}') });
       const command = `stty cols 120 rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} watch --sim`;
-      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       try {
-        await waitFor('the header', () => /press q to quit/.test(out), () => out);
+        await waitFor(
+          'the header',
+          () => /press q to quit/.test(out),
+          () => out,
+        );
         child.stdin.write(key);
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         const exitCode = await exited;

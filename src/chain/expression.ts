@@ -63,7 +63,12 @@ function compileValue(value: unknown, docPath: DocPath, refs: LocatedReference[]
   if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) {
       // Keys are sent as written; an expression there would go out unresolved.
-      if (key.includes('${{')) errors.push({ message: `\`${key}\` is a key; expressions are resolved only in values`, docPath: [...docPath, key], key: true });
+      if (key.includes('${{'))
+        errors.push({
+          message: `\`${key}\` is a key; expressions are resolved only in values`,
+          docPath: [...docPath, key],
+          key: true,
+        });
     }
     const entries = Object.entries(value).map(([k, v]) => [k, compileValue(v, [...docPath, k], refs, errors)] as const);
     return entries.every(([, t]) => t.kind === 'literal') ? { kind: 'literal', value } : { kind: 'object', entries };
@@ -90,7 +95,11 @@ function compileString(value: string, docPath: DocPath, refs: LocatedReference[]
   }
   if (last < value.length) parts.push(value.slice(last));
   const unclosed = value.indexOf('${{', last);
-  if (unclosed !== -1) errors.push({ message: `the expression starting at \`${value.slice(unclosed, unclosed + 30)}\` is not closed with \`}}\``, docPath });
+  if (unclosed !== -1)
+    errors.push({
+      message: `the expression starting at \`${value.slice(unclosed, unclosed + 30)}\` is not closed with \`}}\``,
+      docPath,
+    });
   const only = parts[0];
   if (parts.length === 1 && only !== undefined && typeof only !== 'string') return { kind: 'ref', ref: only };
   return { kind: 'text', parts };
@@ -100,7 +109,8 @@ function compileString(value: string, docPath: DocPath, refs: LocatedReference[]
 export function parseReference(text: string, inner: string): Reference | string {
   const body = inner.trim();
   const rootMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body);
-  if (!rootMatch) return `\`${text}\` is not a path; expressions are paths such as \`inputs.customer_id\` or \`steps.profile.output.tier\``;
+  if (!rootMatch)
+    return `\`${text}\` is not a path; expressions are paths such as \`inputs.customer_id\` or \`steps.profile.output.tier\``;
   const root = rootMatch[0];
   if (!(EXPRESSION_ROOTS as readonly string[]).includes(root)) {
     return `\`${text}\` starts with \`${root}\`; an expression starts with one of ${EXPRESSION_ROOTS.join(', ')}`;
@@ -109,7 +119,8 @@ export function parseReference(text: string, inner: string): Reference | string 
   let rest = body.slice(root.length);
   while (rest.length > 0) {
     const m = SEGMENT.exec(rest);
-    if (!m) return `\`${text}\` has an invalid path at \`${rest}\`; use \`.name\` or \`[index]\` segments (no code is evaluated)`;
+    if (!m)
+      return `\`${text}\` has an invalid path at \`${rest}\`; use \`.name\` or \`[index]\` segments (no code is evaluated)`;
     path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4] ?? '')));
     rest = rest.slice(m[0].length);
   }
@@ -126,9 +137,12 @@ function checkShape(root: ExpressionRoot, path: readonly (string | number)[], te
       return typeof path[0] === 'string' ? undefined : `\`${text}\` needs a name: \`${root}.NAME\``;
     case 'chain':
     case 'run':
-      return path.length === 1 && path[0] === 'id' ? undefined : `\`${text}\`: the only field of \`${root}\` is \`${root}.id\``;
+      return path.length === 1 && path[0] === 'id'
+        ? undefined
+        : `\`${text}\`: the only field of \`${root}\` is \`${root}.id\``;
     case 'steps':
-      if (typeof path[0] !== 'string') return `\`${text}\` needs a step id: \`steps.<id>.output\` or \`steps.<id>.status\``;
+      if (typeof path[0] !== 'string')
+        return `\`${text}\` needs a step id: \`steps.<id>.output\` or \`steps.<id>.status\``;
       if (path[1] === 'output') return undefined;
       if (path[1] === 'status' && path.length === 2) return undefined;
       return `\`${text}\`: after \`steps.${path[0]}\` comes \`.output\` (optionally with a path) or \`.status\``;

@@ -1,7 +1,51 @@
-export { loadChains, validateChains, validateFiles, validateParsed, type LoadResult, type LoadOptions, type FileResult, type ValidateResult, type ChainSummary } from './load.js';
+export {
+  loadChains,
+  validateChains,
+  validateFiles,
+  validateParsed,
+  type LoadResult,
+  type LoadOptions,
+  type FileResult,
+  type ValidateResult,
+  type ChainSummary,
+} from './load.js';
 export { discoverChainFiles, type DiscoverOptions, type Discovered } from './discover.js';
-export { readChainFile, parseChainText, positionOf, MAX_FILE_BYTES, MAX_ALIASES, type ChainSource, type DocPath, type ParsedFile } from './source.js';
-export { DIAGNOSTIC_CODES, compareDiagnostics, diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';
-export { compileTemplate, parseReference, EXPRESSION_ROOTS, type Reference, type Template, type ExpressionRoot } from './expression.js';
-export { BUILTIN_DEFAULTS, type ChainModel, type StepModel, type StepFallback, type StepRetry, type InputSpec, type InputType, type InputValue, type OnFailure, type ChainDocument } from './model.js';
+export {
+  readChainFile,
+  parseChainText,
+  positionOf,
+  MAX_FILE_BYTES,
+  MAX_ALIASES,
+  type ChainSource,
+  type DocPath,
+  type ParsedFile,
+} from './source.js';
+export {
+  DIAGNOSTIC_CODES,
+  compareDiagnostics,
+  diagnostic,
+  type Diagnostic,
+  type DiagnosticCode,
+  type Position,
+} from './diagnostics.js';
+export {
+  compileTemplate,
+  parseReference,
+  EXPRESSION_ROOTS,
+  type Reference,
+  type Template,
+  type ExpressionRoot,
+} from './expression.js';
+export {
+  BUILTIN_DEFAULTS,
+  type ChainModel,
+  type StepModel,
+  type StepFallback,
+  type StepRetry,
+  type InputSpec,
+  type InputType,
+  type InputValue,
+  type OnFailure,
+  type ChainDocument,
+} from './model.js';
 export { describePath } from './schema-errors.js';

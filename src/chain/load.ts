@@ -81,7 +81,13 @@ export function validateFileSummaries(files: readonly string[], cwd: string = pr
 }
 
 function summarize(chain: ChainModel): ChainSummary {
-  const summary: ChainSummary = { chainId: chain.chainId, file: chain.file, line: chain.line, column: chain.column, steps: chain.steps.length };
+  const summary: ChainSummary = {
+    chainId: chain.chainId,
+    file: chain.file,
+    line: chain.line,
+    column: chain.column,
+    steps: chain.steps.length,
+  };
   if (chain.revision !== undefined) summary.revision = chain.revision;
   if (chain.description !== undefined) summary.description = chain.description;
   return summary;
@@ -90,7 +96,11 @@ function summarize(chain: ChainModel): ChainSummary {
 /** Validates chains already in memory (watch, plan): `{ file, text }` pairs. */
 export function validateChains(sources: readonly { file: string; text: string }[]): LoadResult {
   const results = sources.map(({ file, text }) => validateParsed(file, parseChainText(file, text)));
-  return collect(sources.map((s) => s.file), results, []);
+  return collect(
+    sources.map((s) => s.file),
+    results,
+    [],
+  );
 }
 
 /** Validates one parsed file on its own (no cross-file checks). */
@@ -107,7 +117,11 @@ export function validateParsed(file: string, parsed: ParsedFile): FileResult {
   return { file, chain, diagnostics };
 }
 
-function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(files: string[], results: { chain?: C; diagnostics: Diagnostic[] }[], extra: Diagnostic[]): { files: string[]; chains: C[]; diagnostics: Diagnostic[] } {
+function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(
+  files: string[],
+  results: { chain?: C; diagnostics: Diagnostic[] }[],
+  extra: Diagnostic[],
+): { files: string[]; chains: C[]; diagnostics: Diagnostic[] } {
   const diagnostics = [...extra, ...results.flatMap((r) => r.diagnostics)];
   const byId = new Map<string, C>();
   const chains: C[] = [];
@@ -116,7 +130,15 @@ function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'colum
     if (!chain) continue;
     const first = byId.get(chain.chainId);
     if (first) {
-      diagnostics.push(diagnostic('chain.duplicate_chain_id', chain.file, { line: chain.line, column: chain.column }, `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`, 'chain ids must be unique across the repository: rename one of them'));
+      diagnostics.push(
+        diagnostic(
+          'chain.duplicate_chain_id',
+          chain.file,
+          { line: chain.line, column: chain.column },
+          `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`,
+          'chain ids must be unique across the repository: rename one of them',
+        ),
+      );
       continue;
     }
     byId.set(chain.chainId, chain);

@@ -34,8 +34,7 @@ export interface StepRetry {
 }
 
 export type StepFallback =
-  | { kind: 'action'; actionId: string; payload: Template; timeoutMs: number }
-  | { kind: 'output'; output: Template };
+  { kind: 'action'; actionId: string; payload: Template; timeoutMs: number } | { kind: 'output'; output: Template };
 
 /** A step with every default applied and its expressions compiled. */
 export interface StepModel extends Position {
@@ -130,7 +129,11 @@ export function buildModel(
   return chain;
 }
 
-function fallbackOf(step: StepDocument, template: Template | undefined, defaultTimeout: number | undefined): StepFallback | undefined {
+function fallbackOf(
+  step: StepDocument,
+  template: Template | undefined,
+  defaultTimeout: number | undefined,
+): StepFallback | undefined {
   const fb = step.fallback;
   if (!fb || !template) return undefined;
   if (fb.action_id !== undefined) {

@@ -34,7 +34,11 @@ function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   const parents = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'propertyNames').map((e) => e.schemaPath);
   // A name checked through a `$ref` has a schema path outside `propertyNames`; ajv marks it with the name instead.
   const namesChecked = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
-  return errors.filter((e) => !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)) && !(e.propertyName !== undefined && namesChecked.has(e.instancePath)));
+  return errors.filter(
+    (e) =>
+      !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)) &&
+      !(e.propertyName !== undefined && namesChecked.has(e.instancePath)),
+  );
 }
 
 function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
@@ -50,46 +54,106 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
     case 'required': {
       const missing = String(params.missingProperty);
       const about = parent.properties?.[missing]?.description;
-      return make('schema.required', path, `${where === 'the chain' ? 'the chain' : `\`${where}\``} is missing the required key \`${missing}\``, about ? `add \`${missing}:\` — ${about}` : `add \`${missing}:\``);
+      return make(
+        'schema.required',
+        path,
+        `${where === 'the chain' ? 'the chain' : `\`${where}\``} is missing the required key \`${missing}\``,
+        about ? `add \`${missing}:\` — ${about}` : `add \`${missing}:\``,
+      );
     }
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
       const guess = closest(key, allowed);
       const keyPath = [...path, key];
-      return make('schema.unknown_key', keyPath, `unknown key \`${key}\` in ${where === 'the chain' ? 'the chain' : `\`${where}\``}${guess ? `; did you mean \`${guess}\`?` : ''}`, `allowed keys here: ${allowed.join(', ')}`, true);
+      return make(
+        'schema.unknown_key',
+        keyPath,
+        `unknown key \`${key}\` in ${where === 'the chain' ? 'the chain' : `\`${where}\``}${guess ? `; did you mean \`${guess}\`?` : ''}`,
+        `allowed keys here: ${allowed.join(', ')}`,
+        true,
+      );
     }
     case 'type': {
       const expected = String(params.type).split(',');
-      return make('schema.type', path, `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`, parent.description);
+      return make(
+        'schema.type',
+        path,
+        `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`,
+        parent.description,
+      );
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]) ?? [];
       const guess = typeof error.data === 'string' ? closest(error.data, allowed.map(String)) : undefined;
-      return make('schema.enum', path, `\`${where}\` must be one of ${listOf(allowed)}; got ${describeValue(error.data)}${guess ? `; did you mean \`${guess}\`?` : ''}`, parent.description);
+      return make(
+        'schema.enum',
+        path,
+        `\`${where}\` must be one of ${listOf(allowed)}; got ${describeValue(error.data)}${guess ? `; did you mean \`${guess}\`?` : ''}`,
+        parent.description,
+      );
     }
     case 'const':
-      return make('schema.const', path, `\`${where}\` must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(error.data)}`, where === 'version' ? 'only chain format version 1 exists: write `version: 1`' : parent.description);
+      return make(
+        'schema.const',
+        path,
+        `\`${where}\` must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(error.data)}`,
+        where === 'version' ? 'only chain format version 1 exists: write `version: 1`' : parent.description,
+      );
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const range = parent.maximum !== undefined ? `between ${parent.minimum ?? '-∞'} and ${parent.maximum}` : `at least ${parent.minimum}`;
-      return make('schema.range', path, `\`${where}\` is ${String(error.data)}; it must be ${range}`, parent.description);
+      const range =
+        parent.maximum !== undefined
+          ? `between ${parent.minimum ?? '-∞'} and ${parent.maximum}`
+          : `at least ${parent.minimum}`;
+      return make(
+        'schema.range',
+        path,
+        `\`${where}\` is ${String(error.data)}; it must be ${range}`,
+        parent.description,
+      );
     }
     case 'pattern':
-      return make('schema.pattern', path, `\`${where}\` is ${typeof error.data === 'string' ? JSON.stringify(error.data) : describeValue(error.data)}, which is not allowed here`, parent.description);
+      return make(
+        'schema.pattern',
+        path,
+        `\`${where}\` is ${typeof error.data === 'string' ? JSON.stringify(error.data) : describeValue(error.data)}, which is not allowed here`,
+        parent.description,
+      );
     case 'minItems':
-      return make('schema.min_items', path, `\`${where}\` is empty; it needs at least ${String(params.limit)} item`, where === 'steps' ? 'add a step with an `action_id`' : parent.description);
+      return make(
+        'schema.min_items',
+        path,
+        `\`${where}\` is empty; it needs at least ${String(params.limit)} item`,
+        where === 'steps' ? 'add a step with an `action_id`' : parent.description,
+      );
     case 'maxItems':
-      return make('schema.max_items', path, `\`${where}\` has ${Array.isArray(error.data) ? error.data.length : '?'} items; at most ${String(params.limit)} are allowed`, where === 'steps' ? 'split long sequences into several chains' : parent.description);
+      return make(
+        'schema.max_items',
+        path,
+        `\`${where}\` has ${Array.isArray(error.data) ? error.data.length : '?'} items; at most ${String(params.limit)} are allowed`,
+        where === 'steps' ? 'split long sequences into several chains' : parent.description,
+      );
     case 'oneOf':
       if (path.at(-1) === 'fallback') {
-        return make('schema.fallback_shape', path, `\`${where}\` needs exactly one of \`action_id\` (another Data Action, with optional \`payload\` and \`timeout_seconds\`) or \`output\` (a static output)`, 'keep either `action_id` or `output`');
+        return make(
+          'schema.fallback_shape',
+          path,
+          `\`${where}\` needs exactly one of \`action_id\` (another Data Action, with optional \`payload\` and \`timeout_seconds\`) or \`output\` (a static output)`,
+          'keep either `action_id` or `output`',
+        );
       }
       break;
     case 'propertyNames':
-      return make('schema.pattern', [...path, String(params.propertyName)], `\`${String(params.propertyName)}\` is not a valid name in \`${where}\``, 'names start with a letter or `_` and hold letters, digits, `_` or `-`', true);
+      return make(
+        'schema.pattern',
+        [...path, String(params.propertyName)],
+        `\`${String(params.propertyName)}\` is not a valid name in \`${where}\``,
+        'names start with a letter or `_` and hold letters, digits, `_` or `-`',
+        true,
+      );
   }
   return make('schema.invalid', path, `\`${where}\` ${error.message ?? 'is invalid'}`, parent.description);
 }
@@ -120,6 +184,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
   return `the ${typeof value} ${String(value)}`;
 }

@@ -30,7 +30,12 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
 
   const maxDepth = isIntegerIn(chain.max_depth, 1, 25) ? chain.max_depth : BUILTIN_DEFAULTS.maxDepth;
   if (steps.length > maxDepth && steps.length <= 25) {
-    report('chain.too_many_steps', ['steps', maxDepth], `the chain has ${steps.length} steps but \`max_depth\` is ${maxDepth}`, `raise \`max_depth\` (at most 25) or split the chain into parent and child chains`);
+    report(
+      'chain.too_many_steps',
+      ['steps', maxDepth],
+      `the chain has ${steps.length} steps but \`max_depth\` is ${maxDepth}`,
+      `raise \`max_depth\` (at most 25) or split the chain into parent and child chains`,
+    );
   }
 
   const ids = steps.map((step) => stepId(step));
@@ -60,18 +65,44 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
         const name = String(ref.path[0]);
         if (!inputNames.includes(name)) {
           const guess = closest(name, inputNames);
-          reportRef('chain.unknown_input', docPath, ref.text, `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`, inputNames.length ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\`` : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``);
+          reportRef(
+            'chain.unknown_input',
+            docPath,
+            ref.text,
+            `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`,
+            inputNames.length
+              ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\``
+              : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``,
+          );
         }
       } else if (ref.root === 'steps') {
         const id = String(ref.path[0]);
         const target = firstIndex.get(id);
         if (target === undefined) {
           const guess = closest(id, [...firstIndex.keys()]);
-          reportRef('chain.unknown_step', docPath, ref.text, `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`, `step ids: ${listOf([...firstIndex.keys()])}`);
+          reportRef(
+            'chain.unknown_step',
+            docPath,
+            ref.text,
+            `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
+            `step ids: ${listOf([...firstIndex.keys()])}`,
+          );
         } else if (stepIndex !== undefined && target === stepIndex) {
-          reportRef('chain.self_ref', docPath, ref.text, `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`, 'use an input or an earlier step instead');
+          reportRef(
+            'chain.self_ref',
+            docPath,
+            ref.text,
+            `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`,
+            'use an input or an earlier step instead',
+          );
         } else if (stepIndex !== undefined && target > stepIndex) {
-          reportRef('chain.forward_ref', docPath, ref.text, `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`, 'move the referenced step before this one, or refer to an earlier step');
+          reportRef(
+            'chain.forward_ref',
+            docPath,
+            ref.text,
+            `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`,
+            'move the referenced step before this one, or refer to an earlier step',
+          );
         }
       }
     }
@@ -94,9 +125,20 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
     const onFailure = step.on_failure ?? defaults.on_failure ?? BUILTIN_DEFAULTS.onFailure;
     if (onFailure === 'fallback' && !fallback) {
       const where = step.on_failure !== undefined ? ['steps', index, 'on_failure'] : ['steps', index];
-      report('chain.missing_fallback', where, `steps[${index}] (\`${ids[index] ?? '?'}\`) has \`on_failure: fallback\` but no \`fallback:\``, 'add `fallback:` with an `action_id` (another Data Action) or an `output` (a static output), or choose `on_failure: abort` or `continue`');
+      report(
+        'chain.missing_fallback',
+        where,
+        `steps[${index}] (\`${ids[index] ?? '?'}\`) has \`on_failure: fallback\` but no \`fallback:\``,
+        'add `fallback:` with an `action_id` (another Data Action) or an `output` (a static output), or choose `on_failure: abort` or `continue`',
+      );
     } else if (fallback && onFailure !== 'fallback' && typeof onFailure === 'string') {
-      report('chain.unused_fallback', ['steps', index, 'fallback'], `steps[${index}] (\`${ids[index] ?? '?'}\`) has a \`fallback:\` that never runs, because its \`on_failure\` is \`${onFailure}\``, 'set `on_failure: fallback` or remove the `fallback:` block', true);
+      report(
+        'chain.unused_fallback',
+        ['steps', index, 'fallback'],
+        `steps[${index}] (\`${ids[index] ?? '?'}\`) has a \`fallback:\` that never runs, because its \`on_failure\` is \`${onFailure}\``,
+        'set `on_failure: fallback` or remove the `fallback:` block',
+        true,
+      );
     }
   });
   if (isRecord(chain.outputs)) templates.outputs = compile(chain.outputs, ['outputs'], undefined);
@@ -107,15 +149,33 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
     const type = typeof spec.type === 'string' ? spec.type : 'string';
     const expected = DEFAULT_FITS[type];
     if (expected && !expected.fits(spec.default)) {
-      report('chain.bad_default', ['inputs', name, 'default'], `the default of the input \`${name}\` is ${JSON.stringify(spec.default)}, but its type is \`${type}\``, `give ${expected.what}, or change \`type\``);
+      report(
+        'chain.bad_default',
+        ['inputs', name, 'default'],
+        `the default of the input \`${name}\` is ${JSON.stringify(spec.default)}, but its type is \`${type}\``,
+        `give ${expected.what}, or change \`type\``,
+      );
     }
   }
 
   // A backoff whose ceiling is below its floor would wait longer than `max_delay_ms` promises.
-  const retries: [DocPath, unknown][] = [[['defaults', 'retry'], defaults.retry], ...steps.map((step, i): [DocPath, unknown] => [['steps', i, 'retry'], step.retry])];
+  const retries: [DocPath, unknown][] = [
+    [['defaults', 'retry'], defaults.retry],
+    ...steps.map((step, i): [DocPath, unknown] => [['steps', i, 'retry'], step.retry]),
+  ];
   for (const [path, retry] of retries) {
-    if (isRecord(retry) && typeof retry.initial_delay_ms === 'number' && typeof retry.max_delay_ms === 'number' && retry.max_delay_ms < retry.initial_delay_ms) {
-      report('chain.retry_bounds', [...path, 'max_delay_ms'], `\`max_delay_ms\` (${retry.max_delay_ms}) is below \`initial_delay_ms\` (${retry.initial_delay_ms})`, 'the wait between attempts lies between the two: make `max_delay_ms` at least `initial_delay_ms`');
+    if (
+      isRecord(retry) &&
+      typeof retry.initial_delay_ms === 'number' &&
+      typeof retry.max_delay_ms === 'number' &&
+      retry.max_delay_ms < retry.initial_delay_ms
+    ) {
+      report(
+        'chain.retry_bounds',
+        [...path, 'max_delay_ms'],
+        `\`max_delay_ms\` (${retry.max_delay_ms}) is below \`initial_delay_ms\` (${retry.initial_delay_ms})`,
+        'the wait between attempts lies between the two: make `max_delay_ms` at least `initial_delay_ms`',
+      );
     }
   }
   return { diagnostics: out, templates };

@@ -39,14 +39,24 @@ export function readChainFile(path: string, file: string = path): ParsedFile {
     try {
       const size = fstatSync(fd).size;
       if (size > MAX_FILE_BYTES) {
-        return fail('file.too_large', file, `file is ${formatBytes(size)} (${size} bytes); chain files may be at most 1 MiB (${MAX_FILE_BYTES} bytes)`, 'split the chain into smaller chains', { line: 1, column: 1 });
+        return fail(
+          'file.too_large',
+          file,
+          `file is ${formatBytes(size)} (${size} bytes); chain files may be at most 1 MiB (${MAX_FILE_BYTES} bytes)`,
+          'split the chain into smaller chains',
+          { line: 1, column: 1 },
+        );
       }
       bytes = readFileSync(fd);
     } finally {
       closeSync(fd);
     }
   } catch (error) {
-    return fail('file.read_error', file, `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    return fail(
+      'file.read_error',
+      file,
+      `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let text: string;
   try {
@@ -57,7 +67,13 @@ export function readChainFile(path: string, file: string = path): ParsedFile {
     const lines = before.split('\n');
     return {
       diagnostics: [
-        diagnostic('file.not_utf8', file, { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 }, `the file is not valid UTF-8 (byte 0x${bytes[offset]?.toString(16).padStart(2, '0')} at offset ${offset})`, 'save the file as UTF-8'),
+        diagnostic(
+          'file.not_utf8',
+          file,
+          { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 },
+          `the file is not valid UTF-8 (byte 0x${bytes[offset]?.toString(16).padStart(2, '0')} at offset ${offset})`,
+          'save the file as UTF-8',
+        ),
       ],
     };
   }
@@ -71,7 +87,13 @@ export function parseChainText(file: string, text: string): ParsedFile {
   const list = Array.isArray(docs) ? docs : [];
   const first = list[0];
   if (!first) {
-    return fail('yaml.not_mapping', file, 'the file is empty', 'a chain needs at least `version`, `chain_id` and `steps`', { line: 1, column: 1 });
+    return fail(
+      'yaml.not_mapping',
+      file,
+      'the file is empty',
+      'a chain needs at least `version`, `chain_id` and `steps`',
+      { line: 1, column: 1 },
+    );
   }
   const source: ChainSource = { file, text, doc: first, lineCounter };
   const at = (offset: number): Position => toPosition(lineCounter, offset);
@@ -79,7 +101,15 @@ export function parseChainText(file: string, text: string): ParsedFile {
 
   const second = list[1];
   if (second) {
-    diagnostics.push(diagnostic('yaml.multiple_documents', file, at(second.range[0]), `the file holds ${list.length} YAML documents; a chain file holds exactly one`, 'move each chain into a file of its own'));
+    diagnostics.push(
+      diagnostic(
+        'yaml.multiple_documents',
+        file,
+        at(second.range[0]),
+        `the file holds ${list.length} YAML documents; a chain file holds exactly one`,
+        'move each chain into a file of its own',
+      ),
+    );
   }
   diagnostics.push(...yamlErrors(source));
   const unreliable = diagnostics.some((d) => d.code !== 'yaml.duplicate_key');
@@ -87,7 +117,15 @@ export function parseChainText(file: string, text: string): ParsedFile {
   // Walking the tree costs; a file without `*` has no alias to count.
   const aliasOverflow = text.includes('*') ? findAliasOverflow(first) : undefined;
   if (aliasOverflow !== undefined) {
-    diagnostics.push(diagnostic('yaml.alias_limit', file, at(aliasOverflow), `more than ${MAX_ALIASES} YAML aliases (*name); this looks like an alias bomb`, 'write the values out instead of repeating aliases'));
+    diagnostics.push(
+      diagnostic(
+        'yaml.alias_limit',
+        file,
+        at(aliasOverflow),
+        `more than ${MAX_ALIASES} YAML aliases (*name); this looks like an alias bomb`,
+        'write the values out instead of repeating aliases',
+      ),
+    );
     return { source, diagnostics };
   }
   if (unreliable) return { source, diagnostics };
@@ -99,20 +137,42 @@ export function parseChainText(file: string, text: string): ParsedFile {
       let bang = text.lastIndexOf('!', offset);
       while (bang > 0 && text[bang - 1] === '!') bang -= 1;
       const tagAt = bang >= 0 && !text.slice(bang, offset).includes('\n') ? bang : offset;
-      diagnostics.push(diagnostic('yaml.tag', file, at(tagAt), `the YAML tag \`${tag.replace('tag:yaml.org,2002:', '!!')}\` is not supported; a chain holds plain data: text, numbers, booleans, null, mappings and lists`, 'remove the tag, or quote the value if the `!` is part of the text'));
+      diagnostics.push(
+        diagnostic(
+          'yaml.tag',
+          file,
+          at(tagAt),
+          `the YAML tag \`${tag.replace('tag:yaml.org,2002:', '!!')}\` is not supported; a chain holds plain data: text, numbers, booleans, null, mappings and lists`,
+          'remove the tag, or quote the value if the `!` is part of the text',
+        ),
+      );
     }
     if (tags.length) return { source, diagnostics };
   }
   if (!isMap(first.contents)) {
     const kind = first.contents === null ? 'empty' : isScalar(first.contents) ? 'a single value' : 'a list';
     const pos = first.contents ? at(first.contents.range[0]) : { line: 1, column: 1 };
-    diagnostics.push(diagnostic('yaml.not_mapping', file, pos, `the document is ${kind}; a chain is a mapping of keys such as \`version\`, \`chain_id\` and \`steps\``));
+    diagnostics.push(
+      diagnostic(
+        'yaml.not_mapping',
+        file,
+        pos,
+        `the document is ${kind}; a chain is a mapping of keys such as \`version\`, \`chain_id\` and \`steps\``,
+      ),
+    );
     return { source, diagnostics };
   }
   try {
     return { source, data: first.toJS({ maxAliasCount: MAX_ALIASES }), diagnostics };
   } catch (error) {
-    diagnostics.push(diagnostic('yaml.alias_limit', file, { line: 1, column: 1 }, `the YAML could not be expanded: ${(error as Error).message}`));
+    diagnostics.push(
+      diagnostic(
+        'yaml.alias_limit',
+        file,
+        { line: 1, column: 1 },
+        `the YAML could not be expanded: ${(error as Error).message}`,
+      ),
+    );
     return { source, diagnostics };
   }
 }
@@ -142,19 +202,37 @@ function yamlErrors(source: ChainSource): Diagnostic[] {
     const lineText = lines[pos.line - 1] ?? '';
     const expr = unquotedExpressionColumn(lineText, pos.column);
     if (expr !== undefined && error.code !== 'DUPLICATE_KEY') {
-      out.push(diagnostic('yaml.expression_in_flow', source.file, { line: pos.line, column: expr }, 'an expression `${{ … }}` inside a YAML flow collection (`{ … }` or `[ … ]`) must be quoted, because `{` and `}` end the collection', `write it as "\${{ … }}" in double quotes`));
+      out.push(
+        diagnostic(
+          'yaml.expression_in_flow',
+          source.file,
+          { line: pos.line, column: expr },
+          'an expression `${{ … }}` inside a YAML flow collection (`{ … }` or `[ … ]`) must be quoted, because `{` and `}` end the collection',
+          `write it as "\${{ … }}" in double quotes`,
+        ),
+      );
       continue;
     }
-    const code: DiagnosticCode = error.code === 'DUPLICATE_KEY' ? 'yaml.duplicate_key' : error.code === 'TAB_AS_INDENT' ? 'yaml.tab_indent' : 'yaml.syntax';
-    out.push(diagnostic(code, source.file, pos, yamlMessage(error.code, error.message, lineText, pos), yamlHint(error.code)));
+    const code: DiagnosticCode =
+      error.code === 'DUPLICATE_KEY'
+        ? 'yaml.duplicate_key'
+        : error.code === 'TAB_AS_INDENT'
+          ? 'yaml.tab_indent'
+          : 'yaml.syntax';
+    out.push(
+      diagnostic(code, source.file, pos, yamlMessage(error.code, error.message, lineText, pos), yamlHint(error.code)),
+    );
   }
   return out;
 }
 
 function yamlMessage(code: string, message: string, lineText: string, pos: Position): string {
   if (code === 'DUPLICATE_KEY') {
-    const key = /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(lineText.slice(pos.column - 1))?.[1] ?? /^\s*([^:]+):/.exec(lineText)?.[1];
-    return key ? `the key \`${key.trim()}\` appears twice in the same mapping` : 'a key appears twice in the same mapping';
+    const key =
+      /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(lineText.slice(pos.column - 1))?.[1] ?? /^\s*([^:]+):/.exec(lineText)?.[1];
+    return key
+      ? `the key \`${key.trim()}\` appears twice in the same mapping`
+      : 'a key appears twice in the same mapping';
   }
   if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation; YAML allows only spaces';
   if (/call stack/i.test(message)) return 'the document is nested too deeply to read; a chain needs only a few levels';
@@ -230,7 +308,13 @@ export function positionOf(source: ChainSource, path: DocPath, key = false): Pos
         break;
       }
       node = pair.value;
-    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items) && typeof segment === 'number') {
+    } else if (
+      node &&
+      typeof node === 'object' &&
+      'items' in node &&
+      Array.isArray(node.items) &&
+      typeof segment === 'number'
+    ) {
       node = node.items[segment];
     } else {
       break;
@@ -256,9 +340,10 @@ export function positionOfText(source: ChainSource, path: DocPath, needle: strin
 
 /** Offset of the first byte that breaks UTF-8; decode errors carry no offset. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i] ?? 0;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (length === 0) return i;
     for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
     i += length;

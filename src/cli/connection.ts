@@ -33,14 +33,20 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
     throw new UsageError(`--rate-limit: ${(error as Error).message}`);
   }
   // Every secret is known before any output; tokens join the moment the client obtains them.
-  const redactor = createRedactor([ctx.env.CXONE_CLIENT_SECRET, ctx.env.CXONE_ACCESS_KEY_SECRET, ...secretValues(ctx.env)]);
+  const redactor = createRedactor([
+    ctx.env.CXONE_CLIENT_SECRET,
+    ctx.env.CXONE_ACCESS_KEY_SECRET,
+    ...secretValues(ctx.env),
+  ]);
   const mask = ctx.env.GITHUB_ACTIONS === 'true';
   const sim = options.sim ? await createSimulator({ port: 0 }) : undefined;
   let client: DataActionClient;
   let target: string;
   try {
     const env = sim ? { ...SIM_CREDENTIALS, ...ctx.env } : ctx.env;
-    const flags: ConnectionFlags = sim ? { ...options, baseUrl: sim.url, tokenUrl: sim.tokenUrl, tenant: undefined, issuer: undefined } : options;
+    const flags: ConnectionFlags = sim
+      ? { ...options, baseUrl: sim.url, tokenUrl: sim.tokenUrl, tenant: undefined, issuer: undefined }
+      : options;
     const settings = resolveConnection(flags, env);
     target = sim ? `the built-in simulator at ${sim.url}` : (settings.baseUrl ?? settings.issuer ?? 'CXone');
     redactor.add(settings.clientSecret, settings.accessKeySecret);

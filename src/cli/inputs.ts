@@ -17,10 +17,16 @@ export function parseInputFlags(flags: readonly string[]): Record<string, unknow
  * Checks the inputs against the selected chains before anything runs (SPEC 4): a name no chain
  * declares, a required input without a value or a value of the wrong type is a usage error.
  */
-export function inputsForChains(chains: readonly ChainModel[], given: Readonly<Record<string, unknown>>): Map<ChainModel, Record<string, unknown>> {
+export function inputsForChains(
+  chains: readonly ChainModel[],
+  given: Readonly<Record<string, unknown>>,
+): Map<ChainModel, Record<string, unknown>> {
   const declared = new Set(chains.flatMap((c) => c.inputs.map((i) => i.name)));
   const unknown = Object.keys(given).filter((name) => !declared.has(name));
-  if (unknown.length) throw new UsageError(`--input ${unknown.join(', ')}: no selected chain declares ${unknown.length === 1 ? 'this input' : 'these inputs'}${declared.size ? ` (declared: ${[...declared].join(', ')})` : ''}`);
+  if (unknown.length)
+    throw new UsageError(
+      `--input ${unknown.join(', ')}: no selected chain declares ${unknown.length === 1 ? 'this input' : 'these inputs'}${declared.size ? ` (declared: ${[...declared].join(', ')})` : ''}`,
+    );
   const byChain = new Map<ChainModel, Record<string, unknown>>();
   const problems: string[] = [];
   for (const chain of chains) {

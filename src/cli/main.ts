@@ -28,7 +28,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function positiveInt(name: string) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -43,17 +44,26 @@ export function addConnectionOptions(command: Command): Command {
     .option('--issuer <url>', 'discover the token URL and API base from this issuer (env CXONE_ISSUER)')
     .option('--scope <scopes>', 'OAuth2 scope (env CXONE_SCOPE)')
     .option('--execute-path <path>', 'execute path with {actionId} (env CXONE_EXECUTE_PATH)')
-    .addOption(new Option('--auth-method <method>', 'how client credentials are sent to the token URL').choices(['body', 'basic']))
+    .addOption(
+      new Option('--auth-method <method>', 'how client credentials are sent to the token URL').choices([
+        'body',
+        'basic',
+      ]),
+    )
     .option('--input <name=value>', 'set an input of the chains (repeatable; YAML scalar)', collect, [])
     .option('--rate-limit <rate>', "the tenant's request limit shared by all chains, e.g. 100/m or 50/s (default none)")
-    .addHelpText('after', '\nCredentials come from the environment only: CXONE_CLIENT_ID, CXONE_CLIENT_SECRET\n(or CXONE_GRANT=password with CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET).');
+    .addHelpText(
+      'after',
+      '\nCredentials come from the environment only: CXONE_CLIENT_ID, CXONE_CLIENT_SECRET\n(or CXONE_GRANT=password with CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET).',
+    );
 }
 
 const SHARD_HELP = 'only shard I of N (1-based): files split by a hash of their path, for a CI matrix';
 
 // Shared by validate, list and run: which chain files a command works on.
 const shardOption = () => new Option('--shard <I/N>', SHARD_HELP).argParser(parseShard);
-const followSymlinksOption = () => new Option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)');
+const followSymlinksOption = () =>
+  new Option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)');
 
 function version(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -75,7 +85,9 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .addOption(shardOption())
     .addOption(followSymlinksOption())
-    .action(async (paths: string[], opts: ValidateOptions) => setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: ValidateOptions) =>
+      setExit(await (await commands.validate()).validateCommand(paths, opts, ctx)),
+    );
 
   program
     .command('list')
@@ -84,7 +96,9 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--json', 'print JSON on one line (for CI matrices)', false)
     .addOption(shardOption())
     .addOption(followSymlinksOption())
-    .action(async (paths: string[], opts: ListOptions) => setExit(await (await commands.list()).listCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: ListOptions) =>
+      setExit(await (await commands.list()).listCommand(paths, opts, ctx)),
+    );
 
   addConnectionOptions(
     program
@@ -96,10 +110,16 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--report <kind=file>', 'write a report: json=FILE or junit=FILE (repeatable)', collect, [])
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
-    .addOption(new Option('--renderer <name>', 'progress display; json prints one event per line on stdout').choices(['default', 'simple', 'json']).default('default'))
+    .addOption(
+      new Option('--renderer <name>', 'progress display; json prints one event per line on stdout')
+        .choices(['default', 'simple', 'json'])
+        .default('default'),
+    )
     .addOption(shardOption())
     .addOption(followSymlinksOption())
-    .action(async (paths: string[], opts: RunOptions) => setExit(await (await commands.run()).runCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: RunOptions) =>
+      setExit(await (await commands.run()).runCommand(paths, opts, ctx)),
+    );
 
   addConnectionOptions(
     program
@@ -111,16 +131,25 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit', false)
     .addOption(new Option('--renderer <name>', 'progress display').choices(['default', 'simple']).default('default'))
-    .action(async (paths: string[], opts: WatchOptions) => setExit(await (await commands.watch()).watchCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: WatchOptions) =>
+      setExit(await (await commands.watch()).watchCommand(paths, opts, ctx)),
+    );
 
   program
     .command('plan')
-    .description('compare the chains with a git ref: added, changed and removed chains, step by step, validated, revision bumps checked')
+    .description(
+      'compare the chains with a git ref: added, changed and removed chains, step by step, validated, revision bumps checked',
+    )
     .argument('[paths...]', 'chain files or directories', ['chains'])
-    .option('--base <ref>', 'git ref to compare with, e.g. origin/main (default in a pull request: origin/$GITHUB_BASE_REF)')
+    .option(
+      '--base <ref>',
+      'git ref to compare with, e.g. origin/main (default in a pull request: origin/$GITHUB_BASE_REF)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('--no-revision-check', 'do not fail when a changed chain keeps its revision')
-    .action(async (paths: string[], opts: PlanOptions) => setExit(await (await commands.plan()).planCommand(paths, opts, ctx)));
+    .action(async (paths: string[], opts: PlanOptions) =>
+      setExit(await (await commands.plan()).planCommand(paths, opts, ctx)),
+    );
 
   program
     .command('sim')
@@ -149,7 +178,9 @@ export async function main(argv: readonly string[], ctx: CommandContext = create
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; every other parse problem is a usage error (SPEC 4: exit 2).
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.invalid;
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.invalid;
     }
     if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
       ctx.stderr.write(`${ctx.errStyle.red('error:')} ${error.message}\n`);

@@ -1,5 +1,14 @@
 /** The chain files a command works on: `paths` as given, or one shard of them (`--shard I/N`). */
-import { compareDiagnostics, discoverChainFiles, loadChains, validateFiles, type Diagnostic, type DiscoverOptions, type LoadResult, type ValidateResult } from '../chain/index.js';
+import {
+  compareDiagnostics,
+  discoverChainFiles,
+  loadChains,
+  validateFiles,
+  type Diagnostic,
+  type DiscoverOptions,
+  type LoadResult,
+  type ValidateResult,
+} from '../chain/index.js';
 import { inShard, type Shard } from './shard.js';
 
 export interface ShardSelection {
@@ -10,7 +19,11 @@ export interface ShardSelection {
 }
 
 /** Discovers the chain files under `paths` and keeps those of `shard`. */
-export async function selectShardFiles(paths: readonly string[], shard: Shard, discover: DiscoverOptions): Promise<ShardSelection> {
+export async function selectShardFiles(
+  paths: readonly string[],
+  shard: Shard,
+  discover: DiscoverOptions,
+): Promise<ShardSelection> {
   const discovered = await discoverChainFiles(paths, discover);
   return { files: discovered.files.filter((file) => inShard(file, shard)), diagnostics: discovered.diagnostics };
 }
@@ -19,7 +32,13 @@ export async function selectShardFiles(paths: readonly string[], shard: Shard, d
  * Runs `load` on the shard's files, or on `paths` as given when there is no shard. An empty shard
  * is `empty()`, not the default `chains/`: a matrix job with nothing to do succeeds quietly.
  */
-export async function loadShard<R extends { diagnostics: Diagnostic[] }>(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions, load: (paths: readonly string[]) => Promise<R>, empty: () => R): Promise<R> {
+export async function loadShard<R extends { diagnostics: Diagnostic[] }>(
+  paths: readonly string[],
+  shard: Shard | undefined,
+  discover: DiscoverOptions,
+  load: (paths: readonly string[]) => Promise<R>,
+  empty: () => R,
+): Promise<R> {
   if (!shard) return load(paths);
   const selection = await selectShardFiles(paths, shard, discover);
   const result = selection.files.length > 0 ? await load(selection.files) : empty();
@@ -27,11 +46,31 @@ export async function loadShard<R extends { diagnostics: Diagnostic[] }>(paths: 
 }
 
 /** `validateFiles` (validate, list) over the shard's files, or over `paths` when there is no shard. */
-export function validateShard(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions): Promise<ValidateResult> {
-  return loadShard(paths, shard, discover, (files) => validateFiles(files, discover), () => ({ files: [], chains: [], diagnostics: [] }));
+export function validateShard(
+  paths: readonly string[],
+  shard: Shard | undefined,
+  discover: DiscoverOptions,
+): Promise<ValidateResult> {
+  return loadShard(
+    paths,
+    shard,
+    discover,
+    (files) => validateFiles(files, discover),
+    () => ({ files: [], chains: [], diagnostics: [] }),
+  );
 }
 
 /** `loadChains` (run) over the shard's files, or over `paths` when there is no shard. */
-export function loadChainsShard(paths: readonly string[], shard: Shard | undefined, discover: DiscoverOptions): Promise<LoadResult> {
-  return loadShard(paths, shard, discover, (files) => loadChains(files, { ...discover, keepSource: false }), () => ({ files: [], chains: [], diagnostics: [] }));
+export function loadChainsShard(
+  paths: readonly string[],
+  shard: Shard | undefined,
+  discover: DiscoverOptions,
+): Promise<LoadResult> {
+  return loadShard(
+    paths,
+    shard,
+    discover,
+    (files) => loadChains(files, { ...discover, keepSource: false }),
+    () => ({ files: [], chains: [], diagnostics: [] }),
+  );
 }

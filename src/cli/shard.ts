@@ -12,8 +12,17 @@ export function parseShard(value: string): Shard {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
   const index = Number(match?.[1]);
   const total = Number(match?.[2]);
-  if (!match || !Number.isSafeInteger(index) || !Number.isSafeInteger(total) || total < 1 || index < 1 || index > total) {
-    throw new UsageError(`--shard ${JSON.stringify(value)}: expected I/N with 1 ≤ I ≤ N, e.g. --shard 2/4 for the second of four shards`);
+  if (
+    !match ||
+    !Number.isSafeInteger(index) ||
+    !Number.isSafeInteger(total) ||
+    total < 1 ||
+    index < 1 ||
+    index > total
+  ) {
+    throw new UsageError(
+      `--shard ${JSON.stringify(value)}: expected I/N with 1 ≤ I ≤ N, e.g. --shard 2/4 for the second of four shards`,
+    );
   }
   return { index, total };
 }

@@ -8,7 +8,10 @@ export interface Style extends TextStyle {
 
 export function createStyle(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): Style {
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
-  const enabled = !('NO_COLOR' in env && env.NO_COLOR !== '') && env.FORCE_COLOR !== '0' && (forced || (stream instanceof WriteStream && stream.isTTY));
+  const enabled =
+    !('NO_COLOR' in env && env.NO_COLOR !== '') &&
+    env.FORCE_COLOR !== '0' &&
+    (forced || (stream instanceof WriteStream && stream.isTTY));
   const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     enabled,

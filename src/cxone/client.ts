@@ -40,11 +40,21 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
   /** One attempt: token, base URL, then the execute request. */
-  const attempt = async (request: ExecuteRequest, requestId: string): Promise<{ ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)> => {
+  const attempt = async (
+    request: ExecuteRequest,
+    requestId: string,
+  ): Promise<
+    { ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)
+  > => {
     const what = `[POST] ${request.actionId}`;
     // Getting a token is shared by every chain, so one caller's timeout must not cancel it: the
     // caller only stops waiting at its own timeout, deadline or cancellation.
-    const authWait = stopSignal({ signal: request.signal, timeoutMs: request.timeoutMs, deadline: request.deadline, now });
+    const authWait = stopSignal({
+      signal: request.signal,
+      timeoutMs: request.timeoutMs,
+      deadline: request.deadline,
+      now,
+    });
     let token: AuthOutcome<string>;
     let base: AuthOutcome<string>;
     try {
@@ -57,8 +67,23 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     }
     // The rate limit counts requests as they leave, so its slot is taken only once nothing else can delay the send.
     const gate = await throttle.acquire({ signal: request.signal, deadline: request.deadline });
-    if (gate === 'cancelled') return { ok: false, unsent: true, sent: false, error: { kind: 'cancelled', message: `${what}: cancelled while waiting for the rate limit` } };
-    if (gate === 'global_timeout') return { ok: false, unsent: true, sent: false, error: withHint({ kind: 'global_timeout', message: `${what}: the rate limit has no free slot before the chain's global timeout` }) };
+    if (gate === 'cancelled')
+      return {
+        ok: false,
+        unsent: true,
+        sent: false,
+        error: { kind: 'cancelled', message: `${what}: cancelled while waiting for the rate limit` },
+      };
+    if (gate === 'global_timeout')
+      return {
+        ok: false,
+        unsent: true,
+        sent: false,
+        error: withHint({
+          kind: 'global_timeout',
+          message: `${what}: the rate limit has no free slot before the chain's global timeout`,
+        }),
+      };
     const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
@@ -76,16 +101,30 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
       signal: request.signal,
       now,
     });
-    if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, request.timeoutMs), sent: outcome.stopped ? true : outcome.sent };
+    if (!outcome.ok)
+      return {
+        ok: false,
+        error: outcomeError(what, outcome, request.timeoutMs),
+        sent: outcome.stopped ? true : outcome.sent,
+      };
     const answer = outcome.answer;
-    if (answer.status < 200 || answer.status >= 300) return { ok: false, error: httpError(what, answer), sent: true, answer, token: token.value };
+    if (answer.status < 200 || answer.status >= 300)
+      return { ok: false, error: httpError(what, answer), sent: true, answer, token: token.value };
     if (answer.text.trim() === '') return { ok: true, status: answer.status, data: null };
     try {
       return { ok: true, status: answer.status, data: JSON.parse(answer.text) };
     } catch {
       const preview = answer.text.trim().slice(0, 80).replace(/\s+/g, ' ');
       const type = answer.headers.get('content-type') ?? 'no content type';
-      return { ok: false, error: withHint({ kind: 'invalid_response', message: `${what}: answered ${answer.status} but the body is not JSON (${type}): ${JSON.stringify(preview)}`, httpStatus: answer.status }), sent: true };
+      return {
+        ok: false,
+        error: withHint({
+          kind: 'invalid_response',
+          message: `${what}: answered ${answer.status} but the body is not JSON (${type}): ${JSON.stringify(preview)}`,
+          httpStatus: answer.status,
+        }),
+        sent: true,
+      };
     }
   };
 
@@ -107,8 +146,20 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
         return { ok: true, httpStatus: result.status, data: result.data, attempts, latencyMs: done() };
       }
       const { error, answer } = result;
-      request.onAttempt?.({ attempt: attempts, requestId, ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}), latencyMs, error });
-      const fail = (e: StepError = error): ExecuteResult => ({ ok: false, error: e, ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}), attempts, latencyMs: done() });
+      request.onAttempt?.({
+        attempt: attempts,
+        requestId,
+        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+        latencyMs,
+        error,
+      });
+      const fail = (e: StepError = error): ExecuteResult => ({
+        ok: false,
+        error: e,
+        ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+        attempts,
+        latencyMs: done(),
+      });
 
       // A 401 on execute means the token went stale (revoked, clock skew): one fresh token, once.
       if (error.httpStatus === 401 && result.token !== undefined && !reauthenticated) {
@@ -119,27 +170,48 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
       const waitFromServer = retryAfterMs(answer, now());
       // The tenant said when it will take requests again: hold back every chain of the run, not just this one.
       if (error.kind === 'rate_limited' && waitFromServer !== undefined) throttle.coolDown(now() + waitFromServer);
-      if (retries + 1 >= request.retry.maxAttempts || !isRetryable(error, result.sent, request.idempotent)) return fail();
+      if (retries + 1 >= request.retry.maxAttempts || !isRetryable(error, result.sent, request.idempotent))
+        return fail();
       const waitMs = waitFromServer ?? backoffDelay(request.retry, retries, random);
       if (request.deadline !== undefined && now() + waitMs >= request.deadline) {
-        return fail({ ...error, message: `${error.message} (not retried: waiting ${(waitMs / 1000).toFixed(1)} s would pass the chain's global timeout)` });
+        return fail({
+          ...error,
+          message: `${error.message} (not retried: waiting ${(waitMs / 1000).toFixed(1)} s would pass the chain's global timeout)`,
+        });
       }
       retries += 1;
-      request.onRetry?.({ attempt: attempts, reason: error, waitMs, waitSource: waitFromServer === undefined ? 'backoff' : 'retry-after' });
-      if (!(await sleep(waitMs, request.signal))) return fail({ kind: 'cancelled', message: `[POST] ${request.actionId}: cancelled while waiting to retry` });
+      request.onRetry?.({
+        attempt: attempts,
+        reason: error,
+        waitMs,
+        waitSource: waitFromServer === undefined ? 'backoff' : 'retry-after',
+      });
+      if (!(await sleep(waitMs, request.signal)))
+        return fail({ kind: 'cancelled', message: `[POST] ${request.actionId}: cancelled while waiting to retry` });
     }
   };
 
   return {
     execute,
-    secrets: () => [settings.clientSecret, ...(settings.accessKeySecret ? [settings.accessKeySecret] : []), ...tokens.issued()],
+    secrets: () => [
+      settings.clientSecret,
+      ...(settings.accessKeySecret ? [settings.accessKeySecret] : []),
+      ...tokens.issued(),
+    ],
     close: async () => http.close(),
   };
 }
 
 function authFailure(failure: Failure, stopped: StopReason | undefined, request: ExecuteRequest): Failure {
   if (!stopped) return failure;
-  return { error: outcomeError(`[POST] ${request.actionId} (waiting for the access token)`, { ok: false, stopped }, request.timeoutMs), sent: false };
+  return {
+    error: outcomeError(
+      `[POST] ${request.actionId} (waiting for the access token)`,
+      { ok: false, stopped },
+      request.timeoutMs,
+    ),
+    sent: false,
+  };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<boolean> {

@@ -17,7 +17,11 @@ export function parseErrorBody(text: string): Pick<StepError, 'serverMessage' | 
     const b = body as Record<string, unknown>;
     const message = firstString(b.message, b.error_description, b.error, b.Message);
     if (message) out.serverMessage = message.slice(0, SERVER_MESSAGE_CHARS);
-    const code = firstString(b.code, b.errorCode, typeof b.error === 'string' && message !== b.error ? b.error : undefined);
+    const code = firstString(
+      b.code,
+      b.errorCode,
+      typeof b.error === 'string' && message !== b.error ? b.error : undefined,
+    );
     if (code) out.code = code;
     const contextId = firstString(b.contextId, b.correlationId, b.ContextId, b.CorrelationId);
     if (contextId) out.contextId = contextId;
@@ -37,11 +41,13 @@ function firstString(...values: unknown[]): string | undefined {
 export function httpError(what: string, answer: HttpAnswer): StepError {
   const server = parseErrorBody(answer.text);
   const status = `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
-  const kind: FailureKind = answer.status === 429 ? 'rate_limited' : answer.status === 401 || answer.status === 403 ? 'auth' : 'http';
+  const kind: FailureKind =
+    answer.status === 429 ? 'rate_limited' : answer.status === 401 || answer.status === 403 ? 'auth' : 'http';
   const said = server.serverMessage && server.serverMessage !== answer.statusText ? ` — ${server.serverMessage}` : '';
   let message = `${what}: ${status}${said}`;
   const location = answer.headers.get('location');
-  if (answer.status >= 300 && answer.status < 400 && location) message += ` (redirects to ${location}; point the URL there)`;
+  if (answer.status >= 300 && answer.status < 400 && location)
+    message += ` (redirects to ${location}; point the URL there)`;
   return withHint({ kind, message, httpStatus: answer.status, ...server });
 }
 
@@ -49,13 +55,21 @@ export function httpError(what: string, answer: HttpAnswer): StepError {
 export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: true }>, timeoutMs: number): StepError {
   switch (outcome.stopped) {
     case 'timeout':
-      return withHint({ kind: 'timeout', message: `${what}: no answer within ${timeoutMs / 1000} s (timeout_seconds)` });
+      return withHint({
+        kind: 'timeout',
+        message: `${what}: no answer within ${timeoutMs / 1000} s (timeout_seconds)`,
+      });
     case 'global_timeout':
       return withHint({ kind: 'global_timeout', message: `${what}: stopped at the chain's global timeout` });
     case 'cancelled':
       return { kind: 'cancelled', message: `${what}: cancelled` };
     default:
-      if (outcome.tooLarge) return withHint({ kind: 'invalid_response', message: `${what}: ${outcome.message} and was cut off`, ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}) });
+      if (outcome.tooLarge)
+        return withHint({
+          kind: 'invalid_response',
+          message: `${what}: ${outcome.message} and was cut off`,
+          ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}),
+        });
       return withHint({ kind: 'network', message: `${what}: ${outcome.message}` });
   }
 }

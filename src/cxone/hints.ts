@@ -4,7 +4,7 @@ import type { FailureKind } from './types.js';
 export function hintFor(kind: FailureKind, httpStatus?: number): string | undefined {
   switch (httpStatus) {
     case 401:
-      return 'check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET, the granted scopes (integration:data-actions:execute) and that the token URL is in your tenant\'s region';
+      return "check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET, the granted scopes (integration:data-actions:execute) and that the token URL is in your tenant's region";
     case 403:
       return "the client's role lacks Data Action execute permission, or the action belongs to another environment";
     case 404:

@@ -58,12 +58,21 @@ export function createHttp(options: { maxBytes?: number } = {}): Http {
         ignoreResponseError: true,
         signal: stop.signal,
       });
-      return { ok: true, answer: { status: response.status, statusText: response.statusText, headers: response.headers, text: response._data ?? '' } };
+      return {
+        ok: true,
+        answer: {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+          text: response._data ?? '',
+        },
+      };
     } catch (error) {
       const reason = stop.reason();
       if (reason) return { ok: false, stopped: reason };
       const cause = transportError(error);
-      if (cause?.code === ANSWER_TOO_LARGE) return { ok: false, sent: true, tooLarge: true, message: cause.message, status: cause.status };
+      if (cause?.code === ANSWER_TOO_LARGE)
+        return { ok: false, sent: true, tooLarge: true, message: cause.message, status: cause.status };
       return { ok: false, sent: cause ? cause.sent : true, message: describeNetworkError(cause ?? error) };
     } finally {
       stop.dispose();
@@ -93,7 +102,10 @@ export function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | '
   request.signal?.addEventListener('abort', onParentAbort, { once: true });
   const untilDeadline = request.deadline === undefined ? Infinity : request.deadline - request.now();
   const byDeadline = untilDeadline <= request.timeoutMs;
-  const timer = setTimeout(() => abort(byDeadline ? 'global_timeout' : 'timeout'), Math.max(0, Math.min(request.timeoutMs, untilDeadline)));
+  const timer = setTimeout(
+    () => abort(byDeadline ? 'global_timeout' : 'timeout'),
+    Math.max(0, Math.min(request.timeoutMs, untilDeadline)),
+  );
   return {
     signal: controller.signal,
     reason: () => reason,
@@ -106,7 +118,8 @@ export function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | '
 
 /** The transport's error, somewhere down the cause chain (ofetch wraps it). */
 function transportError(error: unknown): TransportError | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof TransportError) return e;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e instanceof TransportError) return e;
   return undefined;
 }
 

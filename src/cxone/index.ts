@@ -1,7 +1,26 @@
 export { createClient, type ClientOptions } from './client.js';
-export { resolveConnection, ConfigError, DEFAULT_SCOPE, DEFAULT_EXECUTE_PATH, type ConnectionFlags, type ConnectionSettings, type AuthMethod, type Grant } from './settings.js';
+export {
+  resolveConnection,
+  ConfigError,
+  DEFAULT_SCOPE,
+  DEFAULT_EXECUTE_PATH,
+  type ConnectionFlags,
+  type ConnectionSettings,
+  type AuthMethod,
+  type Grant,
+} from './settings.js';
 export { hintFor } from './hints.js';
 export { isRetryable, backoffDelay, retryAfterMs } from './retry.js';
 export { MAX_ANSWER_BYTES } from './http.js';
-export { DEFAULT_RETRY, type DataActionClient, type ExecuteRequest, type ExecuteResult, type StepError, type FailureKind, type RetryPolicy, type AttemptInfo, type RetryInfo } from './types.js';
+export {
+  DEFAULT_RETRY,
+  type DataActionClient,
+  type ExecuteRequest,
+  type ExecuteResult,
+  type StepError,
+  type FailureKind,
+  type RetryPolicy,
+  type AttemptInfo,
+  type RetryInfo,
+} from './types.js';
 export { createThrottle, type RateLimit, type Throttle } from './throttle.js';

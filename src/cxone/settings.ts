@@ -49,20 +49,37 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const issuer = url(pick(flags.issuer, 'CXONE_ISSUER'), '--issuer / CXONE_ISSUER');
   const tenantBase = tenant ? `https://${tenantHost(tenant)}.api.nicecxone.com` : undefined;
   const baseUrl = url(pick(flags.baseUrl, 'CXONE_BASE_URL'), '--base-url / CXONE_BASE_URL') ?? tenantBase;
-  const tokenUrl = url(pick(flags.tokenUrl, 'CXONE_TOKEN_URL'), '--token-url / CXONE_TOKEN_URL') ?? (tenantBase ? `${tenantBase}/oauth/token` : undefined);
+  const tokenUrl =
+    url(pick(flags.tokenUrl, 'CXONE_TOKEN_URL'), '--token-url / CXONE_TOKEN_URL') ??
+    (tenantBase ? `${tenantBase}/oauth/token` : undefined);
 
-  if (!baseUrl && !issuer) throw new ConfigError('no CXone API to talk to: set CXONE_BASE_URL (or --base-url), CXONE_TENANT (or --tenant), or CXONE_ISSUER (or --issuer); or use --sim for the built-in simulator');
-  if (!tokenUrl && !issuer) throw new ConfigError('no token URL: set CXONE_TOKEN_URL (or --token-url), CXONE_TENANT (or --tenant), or CXONE_ISSUER (or --issuer)');
+  if (!baseUrl && !issuer)
+    throw new ConfigError(
+      'no CXone API to talk to: set CXONE_BASE_URL (or --base-url), CXONE_TENANT (or --tenant), or CXONE_ISSUER (or --issuer); or use --sim for the built-in simulator',
+    );
+  if (!tokenUrl && !issuer)
+    throw new ConfigError(
+      'no token URL: set CXONE_TOKEN_URL (or --token-url), CXONE_TENANT (or --tenant), or CXONE_ISSUER (or --issuer)',
+    );
 
   const grantName = nonEmpty(env.CXONE_GRANT) ?? 'client_credentials';
-  if (grantName !== 'client_credentials' && grantName !== 'password') throw new ConfigError(`CXONE_GRANT is ${JSON.stringify(grantName)}; use client_credentials (default) or password (CXone access keys)`);
+  if (grantName !== 'client_credentials' && grantName !== 'password')
+    throw new ConfigError(
+      `CXONE_GRANT is ${JSON.stringify(grantName)}; use client_credentials (default) or password (CXone access keys)`,
+    );
   const missing = ['CXONE_CLIENT_ID', 'CXONE_CLIENT_SECRET'];
   if (grantName === 'password') missing.push('CXONE_ACCESS_KEY_ID', 'CXONE_ACCESS_KEY_SECRET');
   const unset = missing.filter((name) => !nonEmpty(env[name]));
-  if (unset.length) throw new ConfigError(`missing credentials: set ${unset.join(' and ')} in the environment${grantName === 'password' ? ' (CXONE_GRANT=password)' : ''}; the secret is never taken as a flag`);
+  if (unset.length)
+    throw new ConfigError(
+      `missing credentials: set ${unset.join(' and ')} in the environment${grantName === 'password' ? ' (CXONE_GRANT=password)' : ''}; the secret is never taken as a flag`,
+    );
 
   const executePath = pick(flags.executePath, 'CXONE_EXECUTE_PATH') ?? DEFAULT_EXECUTE_PATH;
-  if (!executePath.includes('{actionId}')) throw new ConfigError(`the execute path ${JSON.stringify(executePath)} has no {actionId} placeholder (--execute-path / CXONE_EXECUTE_PATH)`);
+  if (!executePath.includes('{actionId}'))
+    throw new ConfigError(
+      `the execute path ${JSON.stringify(executePath)} has no {actionId} placeholder (--execute-path / CXONE_EXECUTE_PATH)`,
+    );
 
   return {
     baseUrl,
@@ -86,7 +103,10 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function tenantHost(tenant: string): string {
-  if (!/^[A-Za-z0-9-]+$/.test(tenant)) throw new ConfigError(`tenant ${JSON.stringify(tenant)} is not a host name part such as us-01 (--tenant / CXONE_TENANT)`);
+  if (!/^[A-Za-z0-9-]+$/.test(tenant))
+    throw new ConfigError(
+      `tenant ${JSON.stringify(tenant)} is not a host name part such as us-01 (--tenant / CXONE_TENANT)`,
+    );
   return tenant.toLowerCase();
 }
 
@@ -96,8 +116,11 @@ function url(value: string | undefined, where: string): string | undefined {
   try {
     parsed = new URL(value);
   } catch {
-    throw new ConfigError(`${where}: ${JSON.stringify(value)} is not a URL; expected e.g. https://us-01.api.nicecxone.com`);
+    throw new ConfigError(
+      `${where}: ${JSON.stringify(value)} is not a URL; expected e.g. https://us-01.api.nicecxone.com`,
+    );
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(`${where}: ${JSON.stringify(value)} must be an http(s) URL`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new ConfigError(`${where}: ${JSON.stringify(value)} must be an http(s) URL`);
   return value.replace(/\/+$/, '');
 }

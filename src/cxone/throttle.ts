@@ -26,7 +26,11 @@ const ARRIVAL_SLACK = 0.02;
  * window, and still sends the first `limit` at once. Slots are reserved in call order (FIFO), so
  * no chain starves.
  */
-export function createThrottle(rate: RateLimit | undefined, now: () => number, sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>): Throttle {
+export function createThrottle(
+  rate: RateLimit | undefined,
+  now: () => number,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>,
+): Throttle {
   const windowMs = rate ? rate.windowMs * (1 + ARRIVAL_SLACK) : 0;
   // Reserved send times of the last `limit` requests, in a ring.
   const times: number[] = [];

@@ -10,7 +10,8 @@ const REFRESH_BEFORE_MS = 30_000;
 const DEFAULT_EXPIRES_IN_S = 3600;
 
 /** The outcome of getting a token or a discovered URL; failures carry what the retry loop needs. */
-export type AuthOutcome<T> = { ok: true; value: T } | { ok: false; error: StepError; sent: boolean; answer?: HttpAnswer };
+export type AuthOutcome<T> =
+  { ok: true; value: T } | { ok: false; error: StepError; sent: boolean; answer?: HttpAnswer };
 
 export interface TokenProvider {
   /** A valid access token: cached, refreshed before expiry, one request for all callers at once. */
@@ -37,14 +38,21 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
   const issued: string[] = [];
   let cached: { token: string; refreshAt: number } | undefined;
   let pendingToken: Promise<AuthOutcome<string>> | undefined;
-  const tokenUrl = memo(() => (settings.tokenUrl ? ok(settings.tokenUrl) : discover(`${settings.issuer}/.well-known/openid-configuration`, 'token_endpoint')));
+  const tokenUrl = memo(() =>
+    settings.tokenUrl
+      ? ok(settings.tokenUrl)
+      : discover(`${settings.issuer}/.well-known/openid-configuration`, 'token_endpoint'),
+  );
   let apiBase: ((token: string) => Promise<AuthOutcome<string>>) | undefined;
 
   const requestToken = async (): Promise<AuthOutcome<string>> => {
     const url = await tokenUrl();
     if (!url.ok) return url;
     const form = new URLSearchParams({ grant_type: settings.grant, scope: settings.scope });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
     if (settings.grant === 'password') {
       form.set('username', settings.accessKeyId ?? '');
       form.set('password', settings.accessKeySecret ?? '');
@@ -56,20 +64,54 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       form.set('client_secret', settings.clientSecret);
     }
     const what = `token request to ${url.value}`;
-    const outcome = await http.send({ url: url.value, method: 'POST', headers, body: form.toString(), timeoutMs: AUTH_TIMEOUT_MS, now });
-    if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
+    const outcome = await http.send({
+      url: url.value,
+      method: 'POST',
+      headers,
+      body: form.toString(),
+      timeoutMs: AUTH_TIMEOUT_MS,
+      now,
+    });
+    if (!outcome.ok)
+      return {
+        ok: false,
+        error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
+        sent: outcome.stopped ? true : outcome.sent,
+      };
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300) {
       const error = httpError(what, answer);
       // Any refusal other than throttling is about the credentials, whatever its status.
-      const server = answer.status >= 500 ? { ...error, hint: 'the token endpoint failed on its side: check the token URL (--token-url / CXONE_TOKEN_URL) and try again later' } : error;
-      return { ok: false, error: error.kind === 'rate_limited' || answer.status >= 500 ? server : withHint({ ...error, kind: 'auth', hint: undefined }), sent: true, answer };
+      const server =
+        answer.status >= 500
+          ? {
+              ...error,
+              hint: 'the token endpoint failed on its side: check the token URL (--token-url / CXONE_TOKEN_URL) and try again later',
+            }
+          : error;
+      return {
+        ok: false,
+        error:
+          error.kind === 'rate_limited' || answer.status >= 500
+            ? server
+            : withHint({ ...error, kind: 'auth', hint: undefined }),
+        sent: true,
+        answer,
+      };
     }
     const body = parseJson(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = typeof body?.access_token === 'string' ? body.access_token : '';
     if (!token) {
       const said = body === undefined ? ` (it is not JSON: ${JSON.stringify(answer.text.trim().slice(0, 80))})` : '';
-      return { ok: false, error: withHint({ kind: 'auth', message: `${what}: the answer has no access_token${said}; check the token URL`, httpStatus: answer.status }), sent: true };
+      return {
+        ok: false,
+        error: withHint({
+          kind: 'auth',
+          message: `${what}: the answer has no access_token${said}; check the token URL`,
+          httpStatus: answer.status,
+        }),
+        sent: true,
+      };
     }
     const lifetimeMs = (Number(body?.expires_in) > 0 ? Number(body?.expires_in) : DEFAULT_EXPIRES_IN_S) * 1000;
     cached = { token, refreshAt: now() + lifetimeMs - Math.min(REFRESH_BEFORE_MS, lifetimeMs / 2) };
@@ -88,8 +130,20 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       if (settings.baseUrl) return ok(settings.baseUrl);
       apiBase ??= memoBy((t: string) => {
         const tenantId = tenantIdOf(t);
-        if (!tenantId) return Promise.resolve({ ok: false as const, sent: true, error: withHint({ kind: 'auth', message: 'the access token has no tenantId claim, so the API base cannot be discovered; set CXONE_BASE_URL (or --base-url)' }) });
-        return discover(`${settings.issuer}/.well-known/cxone-configuration?tenantId=${encodeURIComponent(tenantId)}`, 'api_endpoint');
+        if (!tenantId)
+          return Promise.resolve({
+            ok: false as const,
+            sent: true,
+            error: withHint({
+              kind: 'auth',
+              message:
+                'the access token has no tenantId claim, so the API base cannot be discovered; set CXONE_BASE_URL (or --base-url)',
+            }),
+          });
+        return discover(
+          `${settings.issuer}/.well-known/cxone-configuration?tenantId=${encodeURIComponent(tenantId)}`,
+          'api_endpoint',
+        );
       });
       return raceAbort(apiBase(token), signal);
     },
@@ -102,12 +156,31 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
 
 async function discoverUrl(http: Http, url: string, field: string, now: () => number): Promise<AuthOutcome<string>> {
   const what = `discovery document ${url}`;
-  const outcome = await http.send({ url, method: 'GET', headers: { accept: 'application/json' }, timeoutMs: AUTH_TIMEOUT_MS, now });
-  if (!outcome.ok) return { ok: false, error: outcomeError(what, outcome, AUTH_TIMEOUT_MS), sent: outcome.stopped ? true : outcome.sent };
-  if (outcome.answer.status < 200 || outcome.answer.status >= 300) return { ok: false, error: httpError(what, outcome.answer), sent: true, answer: outcome.answer };
+  const outcome = await http.send({
+    url,
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    timeoutMs: AUTH_TIMEOUT_MS,
+    now,
+  });
+  if (!outcome.ok)
+    return {
+      ok: false,
+      error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
+      sent: outcome.stopped ? true : outcome.sent,
+    };
+  if (outcome.answer.status < 200 || outcome.answer.status >= 300)
+    return { ok: false, error: httpError(what, outcome.answer), sent: true, answer: outcome.answer };
   const value = (parseJson(outcome.answer.text) as Record<string, unknown> | undefined)?.[field];
   if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
-    return { ok: false, sent: true, error: withHint({ kind: 'invalid_response', message: `${what} has no \`${field}\` URL; check --issuer / CXONE_ISSUER` }) };
+    return {
+      ok: false,
+      sent: true,
+      error: withHint({
+        kind: 'invalid_response',
+        message: `${what} has no \`${field}\` URL; check --issuer / CXONE_ISSUER`,
+      }),
+    };
   }
   return ok(value.replace(/\/+$/, ''));
 }
@@ -156,7 +229,11 @@ function memoBy<T>(load: (key: string) => Promise<AuthOutcome<T>>): (key: string
 /** Waits for a shared promise, but lets one caller stop waiting without stopping it for the others. */
 function raceAbort<T>(promise: Promise<AuthOutcome<T>>, signal: AbortSignal | undefined): Promise<AuthOutcome<T>> {
   if (!signal) return promise;
-  const cancelled: AuthOutcome<T> = { ok: false, sent: false, error: { kind: 'cancelled', message: 'cancelled while waiting for the access token' } };
+  const cancelled: AuthOutcome<T> = {
+    ok: false,
+    sent: false,
+    error: { kind: 'cancelled', message: 'cancelled while waiting for the access token' },
+  };
   if (signal.aborted) return Promise.resolve(cancelled);
   return new Promise((resolve) => {
     const onAbort = () => resolve(cancelled);

@@ -47,8 +47,15 @@ export function createTransport(options: { maxBytes: number }): Transport {
       const body = typeof init.body === 'string' ? init.body : undefined;
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
       const send = secure ? httpsRequest : httpRequest;
-      const req = send(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http, ...(init.signal ? { signal: init.signal } : {}) }, (res) =>
-        readAnswer(res, options.maxBytes).then(resolve, reject),
+      const req = send(
+        url,
+        {
+          method: init.method ?? 'GET',
+          headers,
+          agent: secure ? agents.https : agents.http,
+          ...(init.signal ? { signal: init.signal } : {}),
+        },
+        (res) => readAnswer(res, options.maxBytes).then(resolve, reject),
       );
       // Until the whole request is handed to the socket the server cannot act on it, so a failure
       // before that is "not sent" and always safe to retry (SPEC 5); after it, only idempotent steps are.
@@ -59,7 +66,9 @@ export function createTransport(options: { maxBytes: number }): Transport {
         else socket.once('connect', () => (connected = true));
       });
       req.on('finish', () => (written = true));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code, connected && written, { cause: error })));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(new TransportError(error.message, error.code, connected && written, { cause: error })),
+      );
       req.end(body);
     });
   return {
@@ -79,22 +88,39 @@ function readAnswer(res: IncomingMessage, maxBytes: number): Promise<Response> {
       size += chunk.length;
       if (size > maxBytes) {
         res.destroy();
-        reject(new TransportError(`the answer is larger than ${+(maxBytes / 1024 / 1024).toFixed(2)} MiB`, ANSWER_TOO_LARGE, true, { status: res.statusCode }));
+        reject(
+          new TransportError(
+            `the answer is larger than ${+(maxBytes / 1024 / 1024).toFixed(2)} MiB`,
+            ANSWER_TOO_LARGE,
+            true,
+            { status: res.statusCode },
+          ),
+        );
         return;
       }
       chunks.push(chunk);
     });
-    res.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code, true, { cause: error })));
+    res.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new TransportError(error.message, error.code, true, { cause: error })),
+    );
     res.on('end', () => {
       const status = res.statusCode ?? 0;
       const headers = new Headers();
-      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+        headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
       const text = NULL_BODY.has(status) || chunks.length === 0 ? null : Buffer.concat(chunks);
       try {
         resolve(new Response(text, { status, statusText: res.statusMessage ?? '', headers }));
       } catch (error) {
         // A status the fetch API cannot represent (e.g. 1xx as a final answer, or > 599).
-        reject(new TransportError(`the server answered with status ${status}, which is not a valid HTTP answer`, 'ERR_INVALID_STATUS', true, { cause: error }));
+        reject(
+          new TransportError(
+            `the server answered with status ${status}, which is not a valid HTTP answer`,
+            'ERR_INVALID_STATUS',
+            true,
+            { cause: error },
+          ),
+        );
       }
     });
   });

@@ -2,7 +2,10 @@ import { parse as parseYaml } from 'yaml';
 import type { ChainModel, InputSpec } from '../chain/index.js';
 
 /** Fills in declared defaults; values given win. */
-export function applyInputDefaults(chain: ChainModel, given: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function applyInputDefaults(
+  chain: ChainModel,
+  given: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const input of chain.inputs) {
     const value = given[input.name] ?? input.default;
@@ -36,17 +39,26 @@ function scalarOf(text: string): unknown {
  * Checks given inputs against one chain: types (a string input accepts any scalar as text) and
  * required inputs. Returns the typed values, or problems a person can act on.
  */
-export function checkInputs(chain: ChainModel, given: Readonly<Record<string, unknown>>): { values: Record<string, unknown>; problems: string[] } {
+export function checkInputs(
+  chain: ChainModel,
+  given: Readonly<Record<string, unknown>>,
+): { values: Record<string, unknown>; problems: string[] } {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const input of chain.inputs) {
     if (!(input.name in given)) {
-      if (input.required && input.default === undefined) problems.push(`${chain.file}: chain \`${chain.chainId}\` needs the input \`${input.name}\`${input.description ? ` (${input.description})` : ''}: pass --input ${input.name}=…`);
+      if (input.required && input.default === undefined)
+        problems.push(
+          `${chain.file}: chain \`${chain.chainId}\` needs the input \`${input.name}\`${input.description ? ` (${input.description})` : ''}: pass --input ${input.name}=…`,
+        );
       continue;
     }
     const coerced = coerce(input, given[input.name]);
     if (coerced.ok) values[input.name] = coerced.value;
-    else problems.push(`--input ${input.name}: expected ${coerced.expected}, got ${JSON.stringify(given[input.name])} (chain \`${chain.chainId}\`)`);
+    else
+      problems.push(
+        `--input ${input.name}: expected ${coerced.expected}, got ${JSON.stringify(given[input.name])} (chain \`${chain.chainId}\`)`,
+      );
   }
   return { values, problems };
 }
@@ -58,9 +70,13 @@ function coerce(input: InputSpec, given: unknown): Coerced {
   const value = typeof given === 'string' ? scalarOf(given) : given;
   switch (input.type) {
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : { ok: false, expected: 'a number' };
+      return typeof value === 'number' && Number.isFinite(value)
+        ? { ok: true, value }
+        : { ok: false, expected: 'a number' };
     case 'integer':
-      return typeof value === 'number' && Number.isSafeInteger(value) ? { ok: true, value } : { ok: false, expected: 'a whole number' };
+      return typeof value === 'number' && Number.isSafeInteger(value)
+        ? { ok: true, value }
+        : { ok: false, expected: 'a whole number' };
     case 'boolean':
       return typeof value === 'boolean' ? { ok: true, value } : { ok: false, expected: 'true or false' };
   }

@@ -34,7 +34,9 @@ export function resolveTemplate(template: Template, ctx: ResolveContext): unknow
     case 'ref':
       return resolveReference(template.ref, ctx);
     case 'text':
-      return template.parts.map((part) => (typeof part === 'string' ? part : toText(resolveReference(part, ctx)))).join('');
+      return template.parts
+        .map((part) => (typeof part === 'string' ? part : toText(resolveReference(part, ctx))))
+        .join('');
     case 'object':
       return Object.fromEntries(template.entries.map(([key, value]) => [key, resolveTemplate(value, ctx)]));
     case 'array':
@@ -51,7 +53,8 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
     case 'run':
       return ctx.runId;
     case 'inputs':
-      if (!(name in ctx.inputs) || ctx.inputs[name] === undefined) throw new UnresolvedReference(ref, `the input \`${name}\` has no value (set it with --input ${name}=…)`);
+      if (!(name in ctx.inputs) || ctx.inputs[name] === undefined)
+        throw new UnresolvedReference(ref, `the input \`${name}\` has no value (set it with --input ${name}=…)`);
       return walk(ref, ctx.inputs[name], rest, `inputs.${name}`);
     case 'env': {
       const value = ctx.env[name];
@@ -60,7 +63,11 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
     }
     case 'secrets': {
       const value = ctx.env[`${SECRET_ENV_PREFIX}${name}`];
-      if (value === undefined) throw new UnresolvedReference(ref, `the secret \`${name}\` is not set (set the environment variable ${SECRET_ENV_PREFIX}${name})`);
+      if (value === undefined)
+        throw new UnresolvedReference(
+          ref,
+          `the secret \`${name}\` is not set (set the environment variable ${SECRET_ENV_PREFIX}${name})`,
+        );
       ctx.onSecret?.(value);
       return walk(ref, value, rest, `secrets.${name}`);
     }
@@ -69,7 +76,11 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
       if (!step) throw new UnresolvedReference(ref, `the step \`${name}\` has not run`);
       const [field, ...path] = rest;
       if (field === 'status') return step.status;
-      if (step.status !== 'success' && step.status !== 'fallback') throw new UnresolvedReference(ref, `the step \`${name}\` ${step.status === 'failed' ? 'failed' : `was ${step.status}`} and has no output`);
+      if (step.status !== 'success' && step.status !== 'fallback')
+        throw new UnresolvedReference(
+          ref,
+          `the step \`${name}\` ${step.status === 'failed' ? 'failed' : `was ${step.status}`} and has no output`,
+        );
       return walk(ref, step.output, path, `steps.${name}.output`);
     }
   }
@@ -80,8 +91,16 @@ function walk(ref: Reference, value: unknown, path: readonly (string | number)[]
   let where = prefix;
   for (const segment of path) {
     const next = typeof segment === 'number' ? `${where}[${segment}]` : `${where}.${segment}`;
-    if (current === null || typeof current !== 'object') throw new UnresolvedReference(ref, `\`${where}\` is ${current === null ? 'null' : `a ${typeof current}`}, so \`${next}\` does not exist`);
-    if (!Object.hasOwn(current, segment)) throw new UnresolvedReference(ref, `\`${where}\` has no ${typeof segment === 'number' ? 'item' : 'field'} \`${segment}\``);
+    if (current === null || typeof current !== 'object')
+      throw new UnresolvedReference(
+        ref,
+        `\`${where}\` is ${current === null ? 'null' : `a ${typeof current}`}, so \`${next}\` does not exist`,
+      );
+    if (!Object.hasOwn(current, segment))
+      throw new UnresolvedReference(
+        ref,
+        `\`${where}\` has no ${typeof segment === 'number' ? 'item' : 'field'} \`${segment}\``,
+      );
     current = (current as Record<string | number, unknown>)[segment];
     where = next;
   }

@@ -42,7 +42,14 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
   const runId = options.runId ?? randomUUID();
   const listener = options.onEvent;
   const emit: Emit = listener
-    ? (event) => listener({ ts: new Date(now()).toISOString(), run_id: runId, chain_id: chain.chainId, file: chain.file, ...event } as ChainEvent)
+    ? (event) =>
+        listener({
+          ts: new Date(now()).toISOString(),
+          run_id: runId,
+          chain_id: chain.chainId,
+          file: chain.file,
+          ...event,
+        } as ChainEvent)
     : () => undefined;
   const ctx: ResolveContext & { steps: Map<string, { status: StepStatus; output: unknown }> } = {
     inputs: applyInputDefaults(chain, options.inputs ?? {}),
@@ -54,7 +61,12 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
   if (options.onSecret) ctx.onSecret = options.onSecret;
   const started = performance.now();
   const deadline = now() + chain.globalTimeoutMs;
-  emit({ type: 'chain_start', revision: chain.revision ?? null, steps: chain.steps.length, global_timeout_ms: chain.globalTimeoutMs });
+  emit({
+    type: 'chain_start',
+    revision: chain.revision ?? null,
+    steps: chain.steps.length,
+    global_timeout_ms: chain.globalTimeoutMs,
+  });
 
   const results: StepResult[] = [];
   let termination: TerminationReason = null;
@@ -116,10 +128,18 @@ async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
   const ref = refOf(step);
   const payload = tryResolve(() => resolveTemplate(step.payload, run.ctx));
   run.emit({ type: 'step_start', ...ref, fallback: false, ...(payload.ok ? { payload: payload.value } : {}) });
-  const outcome = payload.ok ? await execute(step, step.actionId, payload.value, step.timeoutMs, false, run) : unresolved(payload.error);
+  const outcome = payload.ok
+    ? await execute(step, step.actionId, payload.value, step.timeoutMs, false, run)
+    : unresolved(payload.error);
   const base = { ...ref, started_at: startedAt, attempts: outcome.attempts, http_status: outcome.httpStatus ?? null };
   if (outcome.ok) {
-    return { ...base, status: 'success', latency_ms: round2(performance.now() - t0), response_data: outcome.data, error: null };
+    return {
+      ...base,
+      status: 'success',
+      latency_ms: round2(performance.now() - t0),
+      response_data: outcome.data,
+      error: null,
+    };
   }
   const error = outcome.error;
   const failed = (status: StepStatus, extra: Partial<StepResult> = {}): StepResult => ({
@@ -134,11 +154,15 @@ async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
   if (error.kind === 'global_timeout' || step.onFailure !== 'fallback' || !step.fallback) return failed('failed');
 
   const fallback = await runFallback(step, run);
-  if (fallback.result.status === 'success') return failed('fallback', { response_data: fallback.output, fallback: fallback.result });
+  if (fallback.result.status === 'success')
+    return failed('fallback', { response_data: fallback.output, fallback: fallback.result });
   return failed(fallback.cancelled ? 'cancelled' : 'failed', { fallback: fallback.result });
 }
 
-async function runFallback(step: StepModel, run: StepContext): Promise<{ result: FallbackResult; output: unknown; cancelled: boolean }> {
+async function runFallback(
+  step: StepModel,
+  run: StepContext,
+): Promise<{ result: FallbackResult; output: unknown; cancelled: boolean }> {
   const fb = step.fallback;
   if (!fb) throw new Error('runFallback called for a step without fallback');
   const t0 = performance.now();
@@ -146,14 +170,24 @@ async function runFallback(step: StepModel, run: StepContext): Promise<{ result:
     const output = tryResolve(() => resolveTemplate(fb.output, run.ctx));
     const error = output.ok ? null : toErrorData(unresolvedError(output.error));
     return {
-      result: { kind: 'output', action_id: null, status: output.ok ? 'success' : 'failed', http_status: null, attempts: 0, latency_ms: round2(performance.now() - t0), error },
+      result: {
+        kind: 'output',
+        action_id: null,
+        status: output.ok ? 'success' : 'failed',
+        http_status: null,
+        attempts: 0,
+        latency_ms: round2(performance.now() - t0),
+        error,
+      },
       output: output.ok ? output.value : null,
       cancelled: false,
     };
   }
   const payload = tryResolve(() => resolveTemplate(fb.payload, run.ctx));
   run.emit({ type: 'step_start', ...refOf(step), fallback: true, ...(payload.ok ? { payload: payload.value } : {}) });
-  const outcome = payload.ok ? await execute(step, fb.actionId, payload.value, fb.timeoutMs, true, run) : unresolved(payload.error);
+  const outcome = payload.ok
+    ? await execute(step, fb.actionId, payload.value, fb.timeoutMs, true, run)
+    : unresolved(payload.error);
   const result: FallbackResult = {
     kind: 'action',
     action_id: fb.actionId,
@@ -163,10 +197,21 @@ async function runFallback(step: StepModel, run: StepContext): Promise<{ result:
     latency_ms: round2(performance.now() - t0),
     error: outcome.ok ? null : toErrorData(outcome.error),
   };
-  return { result, output: outcome.ok ? outcome.data : null, cancelled: !outcome.ok && outcome.error.kind === 'cancelled' };
+  return {
+    result,
+    output: outcome.ok ? outcome.data : null,
+    cancelled: !outcome.ok && outcome.error.kind === 'cancelled',
+  };
 }
 
-function execute(step: StepModel, actionId: string, payload: unknown, timeoutMs: number, fallback: boolean, run: StepContext): Promise<ExecuteResult> {
+function execute(
+  step: StepModel,
+  actionId: string,
+  payload: unknown,
+  timeoutMs: number,
+  fallback: boolean,
+  run: StepContext,
+): Promise<ExecuteResult> {
   const ref = { ...refOf(step), fallback };
   return run.client.execute({
     actionId,
@@ -178,8 +223,24 @@ function execute(step: StepModel, actionId: string, payload: unknown, timeoutMs:
     deadline: run.deadline,
     ...(run.signal ? { signal: run.signal } : {}),
     onAttempt: (info) =>
-      run.emit({ type: 'attempt', ...ref, attempt: info.attempt, request_id: info.requestId, http_status: info.httpStatus ?? null, latency_ms: round2(info.latencyMs), error: info.error ? summarize(info.error) : null }),
-    onRetry: (info) => run.emit({ type: 'retry', ...ref, attempt: info.attempt, reason: summarize(info.reason), wait_ms: Math.round(info.waitMs), wait_source: info.waitSource }),
+      run.emit({
+        type: 'attempt',
+        ...ref,
+        attempt: info.attempt,
+        request_id: info.requestId,
+        http_status: info.httpStatus ?? null,
+        latency_ms: round2(info.latencyMs),
+        error: info.error ? summarize(info.error) : null,
+      }),
+    onRetry: (info) =>
+      run.emit({
+        type: 'retry',
+        ...ref,
+        attempt: info.attempt,
+        reason: summarize(info.reason),
+        wait_ms: Math.round(info.waitMs),
+        wait_source: info.waitSource,
+      }),
   });
 }
 
@@ -206,7 +267,10 @@ function unresolved(error: UnresolvedReference): ExecuteResult {
   return { ok: false, error: unresolvedError(error), attempts: 0, latencyMs: 0 };
 }
 
-function resolveOutputs(chain: ChainModel, ctx: ResolveContext): { outputs: Record<string, unknown> | null; error?: string } {
+function resolveOutputs(
+  chain: ChainModel,
+  ctx: ResolveContext,
+): { outputs: Record<string, unknown> | null; error?: string } {
   const template = chain.outputs;
   if (!template) return { outputs: null };
   if (template.kind === 'literal') return { outputs: template.value as Record<string, unknown> };
@@ -222,7 +286,9 @@ function resolveOutputs(chain: ChainModel, ctx: ResolveContext): { outputs: Reco
 }
 
 function summarize(error: StepError): ErrorSummary {
-  return error.httpStatus === undefined ? { kind: error.kind, message: error.message } : { kind: error.kind, message: error.message, http_status: error.httpStatus };
+  return error.httpStatus === undefined
+    ? { kind: error.kind, message: error.message }
+    : { kind: error.kind, message: error.message, http_status: error.httpStatus };
 }
 
 function refOf(step: StepModel): StepRef {
@@ -230,7 +296,16 @@ function refOf(step: StepModel): StepRef {
 }
 
 function notRun(step: StepModel, status: 'skipped' | 'cancelled'): StepResult {
-  return { ...refOf(step), status, http_status: null, attempts: 0, latency_ms: 0, started_at: null, response_data: null, error: null };
+  return {
+    ...refOf(step),
+    status,
+    http_status: null,
+    attempts: 0,
+    latency_ms: 0,
+    started_at: null,
+    response_data: null,
+    error: null,
+  };
 }
 
 function countStatuses(results: readonly StepResult[]): StepCounts {
@@ -240,5 +315,12 @@ function countStatuses(results: readonly StepResult[]): StepCounts {
 }
 
 function auditEntry(chainId: string, r: StepResult): AuditEntry {
-  return { chain_id: chainId, step_index: r.step_index, action_id: r.action_id, status: r.status, latency_ms: r.latency_ms, timestamp: r.started_at ?? '' };
+  return {
+    chain_id: chainId,
+    step_index: r.step_index,
+    action_id: r.action_id,
+    status: r.status,
+    latency_ms: r.latency_ms,
+    timestamp: r.started_at ?? '',
+  };
 }

@@ -1,6 +1,16 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { discoverChainFiles, loadChains, MAX_FILE_BYTES, parseChainText, positionOf, readChainFile, type ChainSource, type Diagnostic, type ParsedFile } from '../chain/index.js';
+import {
+  discoverChainFiles,
+  loadChains,
+  MAX_FILE_BYTES,
+  parseChainText,
+  positionOf,
+  readChainFile,
+  type ChainSource,
+  type Diagnostic,
+  type ParsedFile,
+} from '../chain/index.js';
 import { diffChainDocuments } from './diff-chain.js';
 import { GitError, openGitRepo, type GitRepo } from './git.js';
 import { revisionProblem, revisionOf } from './revision.js';
@@ -51,7 +61,10 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
   const pathDiagnostics: Diagnostic[] = [];
   for (const given of paths) {
     const scope = toRepoPath(given);
-    if (scope === '..' || scope.startsWith('../') || isAbsolute(scope)) throw new GitError(`\`${given}\` is outside the git repository at ${repo.root}; plan compares files of that repository only`);
+    if (scope === '..' || scope.startsWith('../') || isAbsolute(scope))
+      throw new GitError(
+        `\`${given}\` is outside the git repository at ${repo.root}; plan compares files of that repository only`,
+      );
     const found = await discoverChainFiles([given], { cwd });
     const before = (await repo.listFiles(commit, [scope || '.'])).filter((f) => isChainPathUnder(f.path, scope));
     for (const file of found.files) headFiles.add(file);
@@ -60,7 +73,8 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
     if (before.length === 0) pathDiagnostics.push(...found.diagnostics);
   }
 
-  const loaded = headFiles.size > 0 ? await loadChains([...headFiles], { cwd }) : { chains: [], diagnostics: [], files: [] };
+  const loaded =
+    headFiles.size > 0 ? await loadChains([...headFiles], { cwd }) : { chains: [], diagnostics: [], files: [] };
   const validFiles = new Set(loaded.chains.map((c) => c.file));
   const head = [...headFiles].map((file) => headSide(cwd, file, toRepoPath(file)));
   const base = await baseSides(repo, baseFiles, toFile);
@@ -81,7 +95,14 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
   return {
     base: { ref: options.base, commit },
     ok: diagnostics.length === 0 && revisionProblems.length === 0,
-    summary: { added: count('added'), changed: count('changed'), moved: count('moved'), removed: count('removed'), unchanged: count('unchanged'), problems: diagnostics.length + revisionProblems.length },
+    summary: {
+      added: count('added'),
+      changed: count('changed'),
+      moved: count('moved'),
+      removed: count('removed'),
+      unchanged: count('unchanged'),
+      problems: diagnostics.length + revisionProblems.length,
+    },
     chains: entries,
     diagnostics,
     revision_problems: revisionProblems,
@@ -116,13 +137,22 @@ function headSide(cwd: string, file: string, repoPath: string): Side {
   return sideOf(file, repoPath, bytes, readChainFile(path));
 }
 
-async function baseSides(repo: GitRepo, files: ReadonlyMap<string, string>, toFile: (repoPath: string) => string): Promise<Side[]> {
+async function baseSides(
+  repo: GitRepo,
+  files: ReadonlyMap<string, string>,
+  toFile: (repoPath: string) => string,
+): Promise<Side[]> {
   const blobs = await repo.readBlobs([...files.values()]);
   return [...files].map(([repoPath, oid]) => {
     const bytes = blobs.get(oid) ?? Buffer.alloc(0);
     const file = toFile(repoPath);
     // Files over the limit are not parsed (SPEC 3.1); such a chain is compared as text only.
-    return sideOf(file, repoPath, bytes, bytes.length > MAX_FILE_BYTES ? undefined : parseChainText(file, bytes.toString('utf8')));
+    return sideOf(
+      file,
+      repoPath,
+      bytes,
+      bytes.length > MAX_FILE_BYTES ? undefined : parseChainText(file, bytes.toString('utf8')),
+    );
   });
 }
 
@@ -171,12 +201,19 @@ function compare(before: Side | undefined, after: Side | undefined, valid: boole
   const moved = before.repoPath !== after.repoPath;
   if (moved) entry.previous_file = before.file;
   // Comments and layout are not changes of the chain: compare what the YAML means.
-  if (before.bytes.equals(after.bytes) || (before.data && after.data && deepEqual(before.data, after.data))) return { ...entry, status: moved ? 'moved' : 'unchanged' };
+  if (before.bytes.equals(after.bytes) || (before.data && after.data && deepEqual(before.data, after.data)))
+    return { ...entry, status: moved ? 'moved' : 'unchanged' };
   if (!before.data || !after.data) {
-    return { ...entry, status: 'changed', note: `not compared step by step: the file does not parse ${after.data ? 'at the base' : 'now'}` };
+    return {
+      ...entry,
+      status: 'changed',
+      note: `not compared step by step: the file does not parse ${after.data ? 'at the base' : 'now'}`,
+    };
   }
   const source = after.source;
-  const diff = diffChainDocuments(before.data, after.data, (index) => (source ? positionOf(source, ['steps', index]).line : undefined));
+  const diff = diffChainDocuments(before.data, after.data, (index) =>
+    source ? positionOf(source, ['steps', index]).line : undefined,
+  );
   return { ...entry, status: 'changed', ...diff };
 }
 

@@ -62,11 +62,12 @@ function keptInOrder(before: readonly string[], after: readonly string[]): Set<s
   for (let i = before.length - 1; i >= 0; i--) {
     for (let j = after.length - 1; j >= 0; j--) {
       const row = table[i] as number[];
-      row[j] = before[i] === after[j] ? (table[i + 1]?.[j + 1] ?? 0) + 1 : Math.max(table[i + 1]?.[j] ?? 0, row[j + 1] ?? 0);
+      row[j] =
+        before[i] === after[j] ? (table[i + 1]?.[j + 1] ?? 0) + 1 : Math.max(table[i + 1]?.[j] ?? 0, row[j + 1] ?? 0);
     }
   }
   const kept = new Set<string>();
-  for (let i = 0, j = 0; i < before.length && j < after.length; ) {
+  for (let i = 0, j = 0; i < before.length && j < after.length;) {
     if (before[i] === after[j]) {
       kept.add(before[i] as string);
       i++;
@@ -81,15 +82,24 @@ function keptInOrder(before: readonly string[], after: readonly string[]): Set<s
  * What changed between two versions of a chain document: chain-level fields, then steps added,
  * removed, moved (their order relative to the other kept steps changed) and changed field by field.
  */
-export function diffChainDocuments(before: PlainObject, after: PlainObject, lineOf: StepLine = () => undefined): ChainDiff {
-  const chainFields = (doc: PlainObject) => Object.fromEntries(Object.entries(doc).filter(([key]) => !NOT_CHAIN_FIELDS.has(key)));
-  const chain_changes = diffValues(chainFields(before), chainFields(after)).map((c) => ({ ...c, category: chainCategory(c.path) }));
+export function diffChainDocuments(
+  before: PlainObject,
+  after: PlainObject,
+  lineOf: StepLine = () => undefined,
+): ChainDiff {
+  const chainFields = (doc: PlainObject) =>
+    Object.fromEntries(Object.entries(doc).filter(([key]) => !NOT_CHAIN_FIELDS.has(key)));
+  const chain_changes = diffValues(chainFields(before), chainFields(after)).map((c) => ({
+    ...c,
+    category: chainCategory(c.path),
+  }));
 
   const old = identify(before.steps);
   const now = identify(after.steps);
   const oldById = new Map(old.map((s) => [s.id, s]));
   const nowIds = new Set(now.map((s) => s.id));
-  const common = (list: IdentifiedStep[], other: { has(id: string): boolean }) => list.filter((s) => other.has(s.id)).map((s) => s.id);
+  const common = (list: IdentifiedStep[], other: { has(id: string): boolean }) =>
+    list.filter((s) => other.has(s.id)).map((s) => s.id);
   const kept = keptInOrder(common(old, nowIds), common(now, oldById));
   const at = (index: number) => {
     const line = lineOf(index);
@@ -97,16 +107,25 @@ export function diffChainDocuments(before: PlainObject, after: PlainObject, line
   };
 
   const step_changes: StepChange[] = [];
-  for (const s of old) if (!nowIds.has(s.id)) step_changes.push({ kind: 'removed', step_id: s.id, action_id: s.actionId, index: s.index });
+  for (const s of old)
+    if (!nowIds.has(s.id)) step_changes.push({ kind: 'removed', step_id: s.id, action_id: s.actionId, index: s.index });
   for (const s of now) {
     const previous = oldById.get(s.id);
     if (!previous) {
       step_changes.push({ kind: 'added', step_id: s.id, action_id: s.actionId, index: s.index, ...at(s.index) });
       continue;
     }
-    if (!kept.has(s.id)) step_changes.push({ kind: 'moved', step_id: s.id, from_index: previous.index, to_index: s.index, ...at(s.index) });
+    if (!kept.has(s.id))
+      step_changes.push({
+        kind: 'moved',
+        step_id: s.id,
+        from_index: previous.index,
+        to_index: s.index,
+        ...at(s.index),
+      });
     const changes = diffValues(previous.step, s.step).map((c) => ({ ...c, category: stepCategory(c.path) }));
-    if (changes.length > 0) step_changes.push({ kind: 'changed', step_id: s.id, index: s.index, ...at(s.index), changes });
+    if (changes.length > 0)
+      step_changes.push({ kind: 'changed', step_id: s.id, index: s.index, ...at(s.index), changes });
   }
   return { chain_changes, step_changes };
 }

@@ -63,7 +63,10 @@ function firstLine(text: string): string {
 export async function openGitRepo(cwd: string): Promise<GitRepo> {
   const top = await runGit(['rev-parse', '--show-toplevel'], cwd);
   if (top.code !== 0) {
-    if (/not a git repository/i.test(top.stderr)) throw new GitError(`plan compares chains with a git ref, but ${cwd} is not inside a git repository (run it in a clone, or \`git init\` one)`);
+    if (/not a git repository/i.test(top.stderr))
+      throw new GitError(
+        `plan compares chains with a git ref, but ${cwd} is not inside a git repository (run it in a clone, or \`git init\` one)`,
+      );
     throw new GitError(`git cannot read the repository at ${cwd}: ${firstLine(top.stderr)}`);
   }
   const root = top.stdout.toString('utf8').trim();
@@ -72,9 +75,13 @@ export async function openGitRepo(cwd: string): Promise<GitRepo> {
     root,
     async resolveCommit(ref) {
       // `--end-of-options` so a ref such as `--all` is a name, not an option.
-      const result = ref.startsWith('-') ? undefined : await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], root);
+      const result = ref.startsWith('-')
+        ? undefined
+        : await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], root);
       if (!result || result.code !== 0) {
-        throw new GitError(`unknown git ref \`${ref}\`: no commit by that name in ${root}. Pass a branch, tag or commit, e.g. --base origin/main; in GitHub Actions check out with \`fetch-depth: 0\` so the base branch is there`);
+        throw new GitError(
+          `unknown git ref \`${ref}\`: no commit by that name in ${root}. Pass a branch, tag or commit, e.g. --base origin/main; in GitHub Actions check out with \`fetch-depth: 0\` so the base branch is there`,
+        );
       }
       return result.stdout.toString('utf8').trim();
     },
@@ -85,7 +92,8 @@ export async function openGitRepo(cwd: string): Promise<GitRepo> {
       // `<mode> SP <type> SP <oid> TAB <path> NUL`; -z keeps unusual names unquoted.
       for (const record of result.stdout.toString('utf8').split('\0')) {
         const match = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
-        if (match && match[2] === 'blob' && match[1] !== '120000') files.push({ path: match[4] as string, oid: match[3] as string });
+        if (match && match[2] === 'blob' && match[1] !== '120000')
+          files.push({ path: match[4] as string, oid: match[3] as string });
       }
       return files;
     },

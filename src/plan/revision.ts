@@ -18,10 +18,13 @@ export function revisionProblem(entry: PlanEntry, source: ChainSource | undefine
   const id = entry.chain_id ?? entry.file;
   const next = (before ?? 0) + 1;
   const message =
-    after === null && before === null ? `\`${id}\` changed and has no \`revision\``
-    : after === null ? `\`${id}\` changed and its \`revision\` was removed (it was ${before})`
-    : after === before ? `\`${id}\` changed but its \`revision\` is still ${after}`
-    : `\`${id}\` changed and its \`revision\` went down from ${before} to ${after}`;
+    after === null && before === null
+      ? `\`${id}\` changed and has no \`revision\``
+      : after === null
+        ? `\`${id}\` changed and its \`revision\` was removed (it was ${before})`
+        : after === before
+          ? `\`${id}\` changed but its \`revision\` is still ${after}`
+          : `\`${id}\` changed and its \`revision\` went down from ${before} to ${after}`;
   const pos = source ? positionOf(source, after === null ? ['chain_id'] : ['revision']) : { line: 1, column: 1 };
   return {
     code: 'plan.revision_not_raised',
@@ -30,7 +33,8 @@ export function revisionProblem(entry: PlanEntry, source: ChainSource | undefine
     line: pos.line,
     column: pos.column,
     message,
-    hint: after === null ? `add \`revision: ${next}\` (and raise it with every change)` : `raise it: \`revision: ${next}\``,
+    hint:
+      after === null ? `add \`revision: ${next}\` (and raise it with every change)` : `raise it: \`revision: ${next}\``,
     before,
     after,
   };

@@ -13,7 +13,10 @@ export interface AuditWriterOptions {
  * JSONL audit trail (SPEC 6): opened for append, each event written whole with one write call
  * straight to the file descriptor, so a run killed at any moment leaves only complete lines.
  */
-export function createAuditWriter(file: string, options: AuditWriterOptions): { write(event: ChainEvent): void; close(): void } {
+export function createAuditWriter(
+  file: string,
+  options: AuditWriterOptions,
+): { write(event: ChainEvent): void; close(): void } {
   mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(file, 'a');
   let open = true;

@@ -70,10 +70,19 @@ export interface AnnotationPlace {
 }
 
 /** One annotation line per problem, titled with its code, the fix on a second line. */
-export function formatProblemAnnotations(problems: readonly LocatedProblem[], place: AnnotationPlace, level: AnnotationLevel = 'error'): string {
+export function formatProblemAnnotations(
+  problems: readonly LocatedProblem[],
+  place: AnnotationPlace,
+  level: AnnotationLevel = 'error',
+): string {
   return problems
     .map((p) => {
-      const annotation: Annotation = { level, file: annotationPath(p.file, place.cwd, place.env), title: p.code, message: p.hint ? `${p.message}\nfix: ${p.hint}` : p.message };
+      const annotation: Annotation = {
+        level,
+        file: annotationPath(p.file, place.cwd, place.env),
+        title: p.code,
+        message: p.hint ? `${p.message}\nfix: ${p.hint}` : p.message,
+      };
       if (p.line) annotation.line = p.line;
       if (p.column) annotation.column = p.column;
       return `${formatAnnotation(annotation)}\n`;
@@ -99,5 +108,6 @@ export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv): boo
 export function githubFileLinker(place: AnnotationPlace): ((file: string, line: number) => string) | undefined {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = place.env;
   if (!server || !repository || !sha) return undefined;
-  return (file, line) => `${server}/${repository}/blob/${sha}/${annotationPath(file, place.cwd, place.env).split('/').map(encodeURIComponent).join('/')}#L${line}`;
+  return (file, line) =>
+    `${server}/${repository}/blob/${sha}/${annotationPath(file, place.cwd, place.env).split('/').map(encodeURIComponent).join('/')}#L${line}`;
 }

@@ -22,7 +22,12 @@ export interface JunitTotals {
 export const emptyTotals = (): JunitTotals => ({ tests: 0, failures: 0, skipped: 0, timeMs: 0 });
 
 export function addTotals(t: JunitTotals, s: JunitSuite): JunitTotals {
-  return { tests: t.tests + s.tests, failures: t.failures + s.failures, skipped: t.skipped + s.skipped, timeMs: t.timeMs + s.timeMs };
+  return {
+    tests: t.tests + s.tests,
+    failures: t.failures + s.failures,
+    skipped: t.skipped + s.skipped,
+    timeMs: t.timeMs + s.timeMs,
+  };
 }
 
 /** The document up to the first suite; the root carries the totals, so a streamed report writes it last. */
@@ -64,7 +69,13 @@ export function junitSuite(r: ChainResult): JunitSuite {
   ]
     .map(([name, value]) => `      <property name="${name}" value="${xmlAttr(value ?? '')}"/>\n`)
     .join('');
-  return { xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`, tests: outcomes.length, failures, skipped, timeMs: r.total_latency_ms };
+  return {
+    xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`,
+    tests: outcomes.length,
+    failures,
+    skipped,
+    timeMs: r.total_latency_ms,
+  };
 }
 
 function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {
@@ -83,22 +94,34 @@ function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {
       `message: ${message}`,
       e?.hint ? `hint: ${e.hint}` : '',
       e?.context_id ? `context_id: ${e.context_id}` : '',
-      s.fallback?.status === 'failed' ? `fallback ${s.fallback.action_id ?? 'output'} failed: ${s.fallback.error?.message ?? ''}` : '',
+      s.fallback?.status === 'failed'
+        ? `fallback ${s.fallback.action_id ?? 'output'} failed: ${s.fallback.error?.message ?? ''}`
+        : '',
       `attempts: ${s.attempts}`,
     ].filter(Boolean);
     return `${head}>\n      <failure message="${xmlAttr(message)}" type="${xmlAttr(e?.kind ?? s.status)}">${xmlText(body.join('\n'))}</failure>\n    </testcase>\n`;
   }
-  const note = s.status === 'fallback' ? `fallback used after: ${s.error?.message ?? ''}` : s.attempts > 1 ? `passed after ${s.attempts} attempts` : '';
+  const note =
+    s.status === 'fallback'
+      ? `fallback used after: ${s.error?.message ?? ''}`
+      : s.attempts > 1
+        ? `passed after ${s.attempts} attempts`
+        : '';
   return note ? `${head}>\n      <system-out>${xmlText(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;
 }
+
+/** Control characters, lone surrogates and U+FFFE/U+FFFF, which XML 1.0 does not allow. */
+/* eslint-disable no-control-regex -- matching control characters is the point */
+const XML_FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/* eslint-enable no-control-regex */
 
 /** Text safe inside an XML 1.0 element. */
 export function xmlText(value: string): string {
   return (
     value
-      // Characters XML 1.0 forbids outright (control characters, lone surrogates, U+FFFE/U+FFFF) are dropped: a readable file beats an exact one.
-      // eslint-disable-next-line no-control-regex -- matching control characters is the point
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      // Characters XML 1.0 forbids outright are dropped: a readable file beats an exact one.
+      .replace(XML_FORBIDDEN, '')
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')

@@ -44,14 +44,21 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /** A file position rendered as a link to it, when a linker is given. */
-export function mdPlace(file: string, line: number | undefined, link?: (file: string, line: number) => string | undefined): string {
+export function mdPlace(
+  file: string,
+  line: number | undefined,
+  link?: (file: string, line: number) => string | undefined,
+): string {
   const where = mdCode(line ? `${file}:${line}` : file);
   const url = line ? link?.(file, line) : undefined;
   return url ? `[${where}](${url})` : where;
 }
 
 /** Validation problems (and plan findings) as a list: place, message, code, fix. */
-export function formatProblemsMarkdown(problems: readonly LocatedProblem[], link?: (file: string, line: number) => string | undefined): string {
+export function formatProblemsMarkdown(
+  problems: readonly LocatedProblem[],
+  link?: (file: string, line: number) => string | undefined,
+): string {
   return problems
     .map((p) => {
       const fix = p.hint ? `\n  - fix: ${mdText(p.hint, { keepCode: true })}` : '';

@@ -8,7 +8,10 @@ import { formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from
 /** How a value reads in a one-line change: JSON, cut short; an absent key is `(unset)`. */
 export function formatValue(value: unknown, max = 60): string {
   if (value === undefined) return '(unset)';
-  const text = typeof value === 'string' && /^[\w./${}@ -]*$/.test(value) && value.trim() === value && value !== '' ? value : JSON.stringify(value);
+  const text =
+    typeof value === 'string' && /^[\w./${}@ -]*$/.test(value) && value.trim() === value && value !== ''
+      ? value
+      : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -34,7 +37,13 @@ export function describeStepChange(c: StepChange): string {
 }
 
 const STEP_MARK: Readonly<Record<StepChange['kind'], string>> = { added: '+', removed: '-', moved: '↕', changed: '~' };
-const STATUS_MARK: Readonly<Record<PlanStatus, string>> = { added: '+', changed: '~', moved: '→', removed: '-', unchanged: '=' };
+const STATUS_MARK: Readonly<Record<PlanStatus, string>> = {
+  added: '+',
+  changed: '~',
+  moved: '→',
+  removed: '-',
+  unchanged: '=',
+};
 
 function revisionText(e: PlanEntry): string {
   const { before, after } = e.revision;
@@ -45,13 +54,20 @@ function revisionText(e: PlanEntry): string {
 
 function stepsText(e: PlanEntry): string {
   const { before, after } = e.steps;
-  if (e.status === 'removed' || before === after || before === null) return plural((e.status === 'removed' ? before : after) ?? 0, 'step');
+  if (e.status === 'removed' || before === after || before === null)
+    return plural((e.status === 'removed' ? before : after) ?? 0, 'step');
   return `${before} → ${plural(after ?? 0, 'step')}`;
 }
 
 export function summaryText(plan: PlanResult): string {
   const s = plan.summary;
-  const parts = [s.added && `${s.added} added`, s.changed && `${s.changed} changed`, s.moved && `${s.moved} moved`, s.removed && `${s.removed} removed`, `${s.unchanged} unchanged`].filter(Boolean);
+  const parts = [
+    s.added && `${s.added} added`,
+    s.changed && `${s.changed} changed`,
+    s.moved && `${s.moved} moved`,
+    s.removed && `${s.removed} removed`,
+    `${s.unchanged} unchanged`,
+  ].filter(Boolean);
   return parts.join(', ');
 }
 
@@ -61,27 +77,55 @@ function revisionProblemText(p: RevisionProblem, style: Style): string {
 
 /** The plan as terminal text: one line per chain that differs, its changes indented below, then the problems. */
 export function formatPlanText(plan: PlanResult, style: Style = plain): string {
-  const out = [`${style.bold('plan')} against ${plan.base.ref} (${plan.base.commit.slice(0, 7)}): ${summaryText(plan)}`, ''];
+  const out = [
+    `${style.bold('plan')} against ${plan.base.ref} (${plan.base.commit.slice(0, 7)}): ${summaryText(plan)}`,
+    '',
+  ];
   const shown = plan.chains.filter((e) => e.status !== 'unchanged');
   if (shown.length === 0) out.push('  no chain differs from the base', '');
   const idWidth = Math.max(8, ...shown.map((e) => (e.chain_id ?? '?').length));
-  const colour = { added: style.green, changed: style.yellow, moved: style.cyan, removed: style.red, unchanged: style.dim } as const;
+  const colour = {
+    added: style.green,
+    changed: style.yellow,
+    moved: style.cyan,
+    removed: style.red,
+    unchanged: style.dim,
+  } as const;
   for (const e of shown) {
     const where = e.previous_file ? `${e.file} (was ${e.previous_file})` : e.file;
-    out.push(`  ${colour[e.status](`${STATUS_MARK[e.status]} ${e.status.padEnd(7)}`)}  ${(e.chain_id ?? '?').padEnd(idWidth)}  ${where}  ${style.dim(`${revisionText(e)}, ${stepsText(e)}`)}`);
+    out.push(
+      `  ${colour[e.status](`${STATUS_MARK[e.status]} ${e.status.padEnd(7)}`)}  ${(e.chain_id ?? '?').padEnd(idWidth)}  ${where}  ${style.dim(`${revisionText(e)}, ${stepsText(e)}`)}`,
+    );
     for (const c of e.chain_changes) out.push(`      ${style.dim('chain:')} ${describeFieldChange(c)}`);
     for (const c of e.step_changes) out.push(`      ${STEP_MARK[c.kind]} ${describeStepChange(c)}`);
     if (e.note) out.push(`      ${style.dim(e.note)}`);
   }
   if (shown.length > 0) out.push('');
-  if (plan.revision_problems.length > 0) out.push(plan.revision_problems.map((p) => revisionProblemText(p, style)).join('\n\n'), '');
-  if (plan.diagnostics.length > 0) out.push(formatDiagnosticsText(plan.diagnostics, { style, summary: false }).trimEnd(), '');
-  out.push(plan.ok ? `${style.green('✔')} no problems` : `${style.red('✖')} ${plural(plan.summary.problems, 'problem')}: fix ${plan.summary.problems === 1 ? 'it' : 'them'} before merging`);
+  if (plan.revision_problems.length > 0)
+    out.push(plan.revision_problems.map((p) => revisionProblemText(p, style)).join('\n\n'), '');
+  if (plan.diagnostics.length > 0)
+    out.push(formatDiagnosticsText(plan.diagnostics, { style, summary: false }).trimEnd(), '');
+  out.push(
+    plan.ok
+      ? `${style.green('✔')} no problems`
+      : `${style.red('✖')} ${plural(plan.summary.problems, 'problem')}: fix ${plan.summary.problems === 1 ? 'it' : 'them'} before merging`,
+  );
   return `${out.join('\n')}\n`;
 }
 
-const STATUS_ICON: Readonly<Record<PlanStatus, string>> = { added: '➕', changed: '✏️', moved: '🔀', removed: '➖', unchanged: '' };
-const STEP_ICON: Readonly<Record<StepChange['kind'], string>> = { added: '➕', removed: '➖', moved: '↕️', changed: '✏️' };
+const STATUS_ICON: Readonly<Record<PlanStatus, string>> = {
+  added: '➕',
+  changed: '✏️',
+  moved: '🔀',
+  removed: '➖',
+  unchanged: '',
+};
+const STEP_ICON: Readonly<Record<StepChange['kind'], string>> = {
+  added: '➕',
+  removed: '➖',
+  moved: '↕️',
+  changed: '✏️',
+};
 
 export interface PlanMarkdownOptions {
   /** Turns a file and line into a URL (the file on GitHub); none means plain text. */
@@ -91,7 +135,11 @@ export interface PlanMarkdownOptions {
 /** The plan as Markdown for `$GITHUB_STEP_SUMMARY` or a PR comment: a table of chains, each change, the problems. */
 export function formatPlanMarkdown(plan: PlanResult, options: PlanMarkdownOptions = {}): string {
   const verdict = plan.ok ? '✅ no problems' : `❌ ${plural(plan.summary.problems, 'problem')}`;
-  const out = [`### cxchain plan against ${mdCode(plan.base.ref)} (${mdCode(plan.base.commit.slice(0, 7))})`, '', `${summaryText(plan)} — ${verdict}`];
+  const out = [
+    `### cxchain plan against ${mdCode(plan.base.ref)} (${mdCode(plan.base.commit.slice(0, 7))})`,
+    '',
+    `${summaryText(plan)} — ${verdict}`,
+  ];
   const shown = plan.chains.filter((e) => e.status !== 'unchanged');
   const notRaised = new Set(plan.revision_problems.map((p) => p.file));
   if (shown.length > 0) {
@@ -135,7 +183,12 @@ function changeCounts(e: PlanEntry): string {
   if (e.status === 'removed') return 'chain removed';
   if (e.status === 'moved') return 'file moved';
   const count = (kind: StepChange['kind']) => e.step_changes.filter((c) => c.kind === kind).length;
-  const parts = [count('added') && `${count('added')} added`, count('removed') && `${count('removed')} removed`, count('moved') && `${count('moved')} moved`, count('changed') && `${count('changed')} changed`].filter(Boolean);
+  const parts = [
+    count('added') && `${count('added')} added`,
+    count('removed') && `${count('removed')} removed`,
+    count('moved') && `${count('moved')} moved`,
+    count('changed') && `${count('changed')} changed`,
+  ].filter(Boolean);
   const steps = parts.length ? `steps: ${parts.join(', ')}` : '';
   const chain = e.chain_changes.length ? `${plural(e.chain_changes.length, 'chain setting')}` : '';
   return [steps, chain, e.note ? 'not compared step by step' : ''].filter(Boolean).join('; ');

@@ -41,10 +41,15 @@ function stepName(chain: ChainResult, step: StepResult): string {
 function incidentLines(step: StepResult): string[] {
   const e = step.error;
   if (!e) return [];
-  const lines = [step.status === 'fallback' ? `fallback ${step.fallback?.action_id ?? 'output'} used after: ${e.message}` : e.message];
+  const lines = [
+    step.status === 'fallback'
+      ? `fallback ${step.fallback?.action_id ?? 'output'} used after: ${e.message}`
+      : e.message,
+  ];
   if (e.hint) lines.push(`hint: ${e.hint}`);
   if (e.context_id) lines.push(`context id: ${e.context_id}`);
-  if (step.fallback?.status === 'failed' && step.fallback.error) lines.push(`the fallback failed too: ${step.fallback.error.message}`);
+  if (step.fallback?.status === 'failed' && step.fallback.error)
+    lines.push(`the fallback failed too: ${step.fallback.error.message}`);
   return lines;
 }
 
@@ -52,7 +57,11 @@ function incidentLines(step: StepResult): string[] {
  * `::error` for every failed step and `::warning` for every step saved by its fallback, placed at
  * the step's line (SPEC 8), so the annotation lands on the chain file in the commit view.
  */
-export function formatStepAnnotations(results: readonly ChainResult[], locate: StepLocator, place: AnnotationPlace): string {
+export function formatStepAnnotations(
+  results: readonly ChainResult[],
+  locate: StepLocator,
+  place: AnnotationPlace,
+): string {
   return incidentsOf(results)
     .map(({ chain, step, level }) => {
       const at = locate(chain.file, step.step_index);
@@ -80,7 +89,10 @@ function runHeading(label: string | undefined, rest: string): string {
 }
 
 /** The job summary of a run that did not start because chains are invalid. */
-export function formatInvalidRunMarkdown(diagnostics: readonly Diagnostic[], options: SummaryHeadingOptions = {}): string {
+export function formatInvalidRunMarkdown(
+  diagnostics: readonly Diagnostic[],
+  options: SummaryHeadingOptions = {},
+): string {
   return `${runHeading(options.label, `nothing was run, ${plural(diagnostics.length, 'problem')} to fix first`)}\n\n${formatProblemsMarkdown(diagnostics, options.link)}\n`;
 }
 
@@ -91,7 +103,10 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
   const completed = results.filter((r) => r.final_status === 'completed').length;
   const early = results.length - completed;
   const steps = results.reduce((n, r) => n + r.steps_executed, 0);
-  const heading = runHeading(options.label, `${plural(results.length, 'chain')}, ${completed} completed${early ? `, ${early} terminated early` : ''}`);
+  const heading = runHeading(
+    options.label,
+    `${plural(results.length, 'chain')}, ${completed} completed${early ? `, ${early} terminated early` : ''}`,
+  );
   const out = [heading, ''];
   if (results.length === 0) return `${heading}\n\nNo chains were selected.\n`;
   out.push(
@@ -115,8 +130,16 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
     for (const { chain, step, level } of incidents) {
       const place = mdPlace(chain.file, options.locate(chain.file, step.step_index)?.line, options.link);
       const e = step.error;
-      const facts = [e ? `kind ${mdCode(e.kind)}` : '', e?.http_status ? `HTTP ${e.http_status}` : '', plural(step.attempts, 'attempt')].filter(Boolean).join(', ');
-      out.push(`- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(step.action_id)}) at ${place}: ${facts}`);
+      const facts = [
+        e ? `kind ${mdCode(e.kind)}` : '',
+        e?.http_status ? `HTTP ${e.http_status}` : '',
+        plural(step.attempts, 'attempt'),
+      ]
+        .filter(Boolean)
+        .join(', ');
+      out.push(
+        `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(step.action_id)}) at ${place}: ${facts}`,
+      );
       for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: line.startsWith('hint: ') })}`);
     }
   }
@@ -126,5 +149,13 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
 function stepCounts(r: ChainResult): string {
   const c = r.counts;
   const total = r.aggregated_responses.length;
-  return [`${c.success}/${total} passed`, c.fallback ? `${c.fallback} fallback` : '', c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : '', c.cancelled ? `${c.cancelled} cancelled` : ''].filter(Boolean).join(', ');
+  return [
+    `${c.success}/${total} passed`,
+    c.fallback ? `${c.fallback} fallback` : '',
+    c.failed ? `${c.failed} failed` : '',
+    c.skipped ? `${c.skipped} skipped` : '',
+    c.cancelled ? `${c.cancelled} cancelled` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }

@@ -30,7 +30,8 @@ const EMPTY = Buffer.alloc(0);
 /** Validates and compiles an action; throws an Error listing every problem of the spec. */
 export function compileAction(id: string, spec: SimActionSpec): CompiledAction {
   const problems = validateSimAction(id, spec);
-  if (problems.length > 0) throw new Error(`Invalid simulator action:\n${problems.map((p) => `  ${p.message}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`Invalid simulator action:\n${problems.map((p) => `  ${p.message}`).join('\n')}`);
   return { sequence: (spec.sequence ?? []).map(compileAnswer), answer: compileAnswer(spec) };
 }
 
@@ -46,7 +47,9 @@ export function errorBody(status: number, contextId: string, message = reasonPhr
 
 /** 'Too Many Requests' → 'TooManyRequests', as CXone names its error codes. */
 export function errorCode(status: number): string {
-  return reasonPhrase(status).replace(/[^A-Za-z0-9 ]/g, '').replace(/(?:^|\s+)(\w)/g, (_, c: string) => c.toUpperCase());
+  return reasonPhrase(status)
+    .replace(/[^A-Za-z0-9 ]/g, '')
+    .replace(/(?:^|\s+)(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
 function reasonPhrase(status: number): string {

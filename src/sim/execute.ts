@@ -22,10 +22,24 @@ export interface ExecuteState {
  * `POST …/data-actions/{actionId}/execute`: token, then tenant rate limit, then the action, in
  * the order CXone checks them. Every request is recorded, refused ones included.
  */
-export async function handleExecute(state: ExecuteState, req: IncomingMessage, res: ServerResponse, actionId: string, at: number): Promise<void> {
+export async function handleExecute(
+  state: ExecuteState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  actionId: string,
+  at: number,
+): Promise<void> {
   const raw = await readBody(req);
   const parsed = raw === 'too_large' ? { value: null, valid: true } : parseJsonBody(raw);
-  const record: SimRequest = { actionId, method: req.method ?? 'POST', path: req.url ?? '', headers: flatHeaders(req), body: parsed.value, at, status: 0 };
+  const record: SimRequest = {
+    actionId,
+    method: req.method ?? 'POST',
+    path: req.url ?? '',
+    headers: flatHeaders(req),
+    body: parsed.value,
+    at,
+    status: 0,
+  };
   state.requests.push(record);
   const contextId = randomUUID();
   const refuse = (status: number, message: string, headers: Record<string, string> = {}): void => {
@@ -40,7 +54,9 @@ export async function handleExecute(state: ExecuteState, req: IncomingMessage, r
     if (waitMs > 0) {
       const { limit, windowMs } = state.rateLimit.limit;
       const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)));
-      return refuse(429, `Tenant rate limit of ${limit} requests ${describeWindow(windowMs)} exceeded`, { 'retry-after': retryAfter });
+      return refuse(429, `Tenant rate limit of ${limit} requests ${describeWindow(windowMs)} exceeded`, {
+        'retry-after': retryAfter,
+      });
     }
   }
   const action = state.actions.get(actionId);

@@ -14,20 +14,32 @@ export function readBody(req: IncomingMessage, max = MAX_REQUEST_BYTES): Promise
       size += chunk.length;
       if (size <= max) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > max ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('end', () =>
+      resolve(size > max ? 'too_large' : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 }
 
 /** Answers unless the client has already gone; returns whether the answer was written. */
-export function send(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer | string): boolean {
+export function send(
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: Buffer | string,
+): boolean {
   if (res.destroyed || res.headersSent) return false;
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
   return true;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): boolean {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: OutgoingHttpHeaders = {},
+): boolean {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return send(res, status, { 'content-type': JSON_CONTENT_TYPE, ...headers }, text);
 }

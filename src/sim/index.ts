@@ -2,4 +2,12 @@
 export { loadSimActions } from './load-actions.js';
 export { parseRateLimit } from './rate-limit.js';
 export { createSimulator } from './server.js';
-export type { RateLimit, SimActions, SimActionSpec, SimRequest, Simulator, SimulatorOptions, SimTokenRequest } from './types.js';
+export type {
+  RateLimit,
+  SimActions,
+  SimActionSpec,
+  SimRequest,
+  Simulator,
+  SimulatorOptions,
+  SimTokenRequest,
+} from './types.js';

@@ -13,7 +13,8 @@ export async function loadSimActions(file: string): Promise<SimActions> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new Error(`Cannot read simulator actions file ${file}: ${reason}`, { cause: error });
   }
   return parseSimActions(text, file);
@@ -30,19 +31,32 @@ export function parseSimActions(text: string, file: string): SimActions {
   };
   const report = (problems: Array<{ offset: number | undefined; message: string }>): never => {
     const sorted = [...problems].sort((a, b) => (a.offset ?? -1) - (b.offset ?? -1));
-    return fail(file, sorted.map((p) => `${where(p.offset)}: ${p.message}`));
+    return fail(
+      file,
+      sorted.map((p) => `${where(p.offset)}: ${p.message}`),
+    );
   };
-  if (doc.errors.length > 0) report(doc.errors.map((e) => ({ offset: e.pos[0], message: `invalid YAML: ${e.message.split('\n')[0]}` })));
+  if (doc.errors.length > 0)
+    report(doc.errors.map((e) => ({ offset: e.pos[0], message: `invalid YAML: ${e.message.split('\n')[0]}` })));
   const root: unknown = doc.toJS();
   if (root === null || root === undefined) {
-    report([{ offset: undefined, message: 'the file defines no actions; expected "actions:" with a mapping of action id to spec' }]);
+    report([
+      {
+        offset: undefined,
+        message: 'the file defines no actions; expected "actions:" with a mapping of action id to spec',
+      },
+    ]);
   }
   const wrapped = isRecord(root) && 'actions' in root;
   const prefix = wrapped ? ['actions'] : [];
   const actions = wrapped ? root.actions : root;
   const problems: Array<{ offset: number | undefined; message: string }> = [];
   for (const key of wrapped ? Object.keys(root) : []) {
-    if (key !== 'actions') problems.push({ offset: offsetOf(doc, [key], true), message: `unknown top-level key "${key}"; the file holds only "actions:"` });
+    if (key !== 'actions')
+      problems.push({
+        offset: offsetOf(doc, [key], true),
+        message: `unknown top-level key "${key}"; the file holds only "actions:"`,
+      });
   }
   for (const problem of validateSimActions(actions)) {
     problems.push({ offset: offsetOf(doc, [...prefix, ...problem.path], problem.atKey), message: problem.message });

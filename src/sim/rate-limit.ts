@@ -8,7 +8,9 @@ export function parseRateLimit(text: string): RateLimit {
   const limit = Number(match?.[1]);
   const windowMs = UNITS[match?.[2]?.toLowerCase() ?? ''];
   if (!match || windowMs === undefined || !Number.isSafeInteger(limit) || limit < 1) {
-    throw new Error(`Invalid rate limit "${text}": expected N/s or N/m (also N/sec, N/min) with N a whole number of at least 1, e.g. 100/m`);
+    throw new Error(
+      `Invalid rate limit "${text}": expected N/s or N/m (also N/sec, N/min) with N a whole number of at least 1, e.g. 100/m`,
+    );
   }
   return { limit, windowMs };
 }

@@ -24,11 +24,14 @@ type Handler = (req: IncomingMessage, res: ServerResponse, at: number) => Promis
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const port = options.port ?? 0;
   const ttlSeconds = options.tokenTtlSeconds ?? 3600;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Simulator port must be 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`Simulator port must be 0 to 65535, got ${port}`);
   if (!(ttlSeconds > 0)) throw new Error(`tokenTtlSeconds must be more than 0, got ${ttlSeconds}`);
   const { rateLimit } = options;
   if (rateLimit && !(Number.isSafeInteger(rateLimit.limit) && rateLimit.limit >= 1 && rateLimit.windowMs > 0)) {
-    throw new Error(`rateLimit needs a whole limit of at least 1 and a window above 0 ms, got ${JSON.stringify(rateLimit)}`);
+    throw new Error(
+      `rateLimit needs a whole limit of at least 1 and a window above 0 ms, got ${JSON.stringify(rateLimit)}`,
+    );
   }
   const initialActions = compileActions({ ...BUILTIN_ACTIONS, ...options.actions });
   const tokenRequests: SimTokenRequest[] = [];
@@ -65,7 +68,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       sendJson(res, 413, { error: 'invalid_request', error_description: 'The token request is too large' });
       return;
     }
-    const input = { contentType: req.headers['content-type'], authorization: req.headers.authorization, body: raw.toString('utf8') };
+    const input = {
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+      body: raw.toString('utf8'),
+    };
     const answer = answerTokenRequest(input, options, state.tokens);
     tokenRequests.push({ ...answer.record, at });
     sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store', pragma: 'no-cache' });
@@ -99,7 +106,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       sendJson(res, 404, errorBody(404, randomUUID(), `No route for ${req.method} ${path}`));
     } catch (error) {
       req.resume();
-      if (!sendJson(res, 500, errorBody(500, randomUUID(), `Simulator error: ${(error as Error).message}`))) res.destroy();
+      if (!sendJson(res, 500, errorBody(500, randomUUID(), `Simulator error: ${(error as Error).message}`)))
+        res.destroy();
     }
   }
 

@@ -20,7 +20,9 @@ type Checks = Pick<SimulatorOptions, 'credentials' | 'accessKeys'>;
 /** Answers `POST /oauth/token` (SPEC 5): client credentials in the body or as Basic, or the password grant with an access key. */
 export function answerTokenRequest(input: TokenRequestInput, checks: Checks, store: TokenStore): TokenAnswer {
   const basic = parseBasic(input.authorization);
-  const form = /^application\/x-www-form-urlencoded\b/i.test(input.contentType ?? '') ? new URLSearchParams(input.body) : undefined;
+  const form = /^application\/x-www-form-urlencoded\b/i.test(input.contentType ?? '')
+    ? new URLSearchParams(input.body)
+    : undefined;
   const grantType = form?.get('grant_type') ?? '';
   const scope = form?.get('scope') ?? undefined;
   const username = form?.get('username') ?? undefined;
@@ -40,18 +42,39 @@ export function answerTokenRequest(input: TokenRequestInput, checks: Checks, sto
     record: record(status),
   });
 
-  if (!form) return fail(400, 'invalid_request', 'The token request must be form-encoded (Content-Type: application/x-www-form-urlencoded)');
+  if (!form)
+    return fail(
+      400,
+      'invalid_request',
+      'The token request must be form-encoded (Content-Type: application/x-www-form-urlencoded)',
+    );
   if (grantType !== 'client_credentials' && grantType !== 'password') {
     return fail(400, 'unsupported_grant_type', `grant_type must be client_credentials or password, got "${grantType}"`);
   }
   if (grantType === 'password' && !basic) {
-    return fail(401, 'invalid_client', 'The password grant needs the client id and secret as HTTP Basic authentication');
+    return fail(
+      401,
+      'invalid_client',
+      'The password grant needs the client id and secret as HTTP Basic authentication',
+    );
   }
-  const clientProblem = checkPair(client.id, client.secrets, checks.credentials && [checks.credentials.clientId, checks.credentials.clientSecret], 'client id', 'client secret');
+  const clientProblem = checkPair(
+    client.id,
+    client.secrets,
+    checks.credentials && [checks.credentials.clientId, checks.credentials.clientSecret],
+    'client id',
+    'client secret',
+  );
   if (clientProblem) return fail(401, 'invalid_client', clientProblem);
   if (grantType === 'password') {
     const keys = checks.accessKeys && ([checks.accessKeys.accessKeyId, checks.accessKeys.accessKeySecret] as const);
-    const keyProblem = checkPair(username ?? '', [form.get('password') ?? ''], keys, 'access key id (username)', 'access key secret (password)');
+    const keyProblem = checkPair(
+      username ?? '',
+      [form.get('password') ?? ''],
+      keys,
+      'access key id (username)',
+      'access key secret (password)',
+    );
     if (keyProblem) return fail(401, 'invalid_client', keyProblem);
   }
   const granted = scope ?? DEFAULT_SCOPE;
@@ -64,7 +87,13 @@ export function answerTokenRequest(input: TokenRequestInput, checks: Checks, sto
 }
 
 /** Says what is wrong with an id and secret without ever repeating the secret. */
-function checkPair(id: string, secrets: string[], expected: readonly [string, string] | undefined, idName: string, secretName: string): string | undefined {
+function checkPair(
+  id: string,
+  secrets: string[],
+  expected: readonly [string, string] | undefined,
+  idName: string,
+  secretName: string,
+): string | undefined {
   if (!id || !secrets.some(Boolean)) return `Missing ${idName} or ${secretName}`;
   if (!expected) return undefined;
   if (id !== expected[0]) return `Unknown ${idName} "${id}"`;

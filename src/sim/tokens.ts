@@ -34,7 +34,15 @@ export function createTokenStore({ issuer, tenantId, ttlSeconds }: TokenStoreOpt
       const now = Date.now();
       const expiresAt = now + ttlSeconds * 1000;
       const header = { alg: 'none', typ: 'JWT' };
-      const payload = { iss: issuer, sub, scope, tenantId, iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000), jti: randomUUID() };
+      const payload = {
+        iss: issuer,
+        sub,
+        scope,
+        tenantId,
+        iat: Math.floor(now / 1000),
+        exp: Math.floor(expiresAt / 1000),
+        jti: randomUUID(),
+      };
       const accessToken = `${encode(header)}.${encode(payload)}.${randomBytes(16).toString('base64url')}`;
       if (tokens.size > PRUNE_ABOVE) prune(tokens, now);
       tokens.set(accessToken, { serial: ++serial, expiresAt });

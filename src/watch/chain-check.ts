@@ -42,10 +42,23 @@ export function createChainChecker(options: ChainCheckerOptions) {
       }
       ids.delete(file);
       const message = `chain_id \`${chain.chainId}\` is already used by ${other}`;
-      return { kind: 'invalid', diagnostics: [diagnostic('chain.duplicate_chain_id', file, { line: chain.line, column: chain.column }, message, 'chain ids must be unique across the repository: rename one of them')] };
+      return {
+        kind: 'invalid',
+        diagnostics: [
+          diagnostic(
+            'chain.duplicate_chain_id',
+            file,
+            { line: chain.line, column: chain.column },
+            message,
+            'chain ids must be unique across the repository: rename one of them',
+          ),
+        ],
+      };
     }
     ids.set(file, chain.chainId);
-    const declared = Object.entries(options.inputs).filter(([name]) => chain.inputs.some((input) => input.name === name));
+    const declared = Object.entries(options.inputs).filter(([name]) =>
+      chain.inputs.some((input) => input.name === name),
+    );
     const { values, problems } = checkInputs(chain, Object.fromEntries(declared));
     return { kind: 'valid', chain, inputs: values, problems };
   };
@@ -58,10 +71,11 @@ export function createChainChecker(options: ChainCheckerOptions) {
     },
     /** `--input` names no valid chain declares (yet). */
     unusedInputs(chains: readonly ChainModel[]): string[] {
-      return Object.keys(options.inputs).filter((name) => !chains.some((c) => c.inputs.some((input) => input.name === name)));
+      return Object.keys(options.inputs).filter(
+        (name) => !chains.some((c) => c.inputs.some((input) => input.name === name)),
+      );
     },
   };
 }
 
 export type ChainChecker = ReturnType<typeof createChainChecker>;
-

@@ -115,7 +115,12 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
           const cancelled = result.termination_reason === 'cancelled' ? (running.reason ?? 'closed') : null;
           onEvent({ type: 'run_end', chain: next.chain, result, cancelled });
         },
-        (error: unknown) => onEvent({ type: 'error', file: next.chain.file, message: `the run of ${next.chain.chainId} failed: ${error instanceof Error ? error.message : String(error)}` }),
+        (error: unknown) =>
+          onEvent({
+            type: 'error',
+            file: next.chain.file,
+            message: `the run of ${next.chain.chainId} failed: ${error instanceof Error ? error.message : String(error)}`,
+          }),
       )
       .finally(() => {
         current = undefined;
@@ -161,7 +166,13 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
   };
 
   const discovered = await discoverChainFiles(options.paths, { cwd });
-  const start: WatchStart = { files: discovered.files, chains: [], diagnostics: [...discovered.diagnostics], needsInputs: [], unusedInputs: [] };
+  const start: WatchStart = {
+    files: discovered.files,
+    chains: [],
+    diagnostics: [...discovered.diagnostics],
+    needsInputs: [],
+    unusedInputs: [],
+  };
   const runnable: Pending[] = [];
   for (const file of discovered.files) {
     const checked = checker.check(file);
@@ -184,7 +195,9 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
   return {
     start,
     runAll() {
-      for (const pending of runnable) if (!queue.some((p) => p.chain.file === pending.chain.file) && current?.chain.file !== pending.chain.file) queue.push(pending);
+      for (const pending of runnable)
+        if (!queue.some((p) => p.chain.file === pending.chain.file) && current?.chain.file !== pending.chain.file)
+          queue.push(pending);
       pump();
     },
     async close() {

@@ -14,7 +14,10 @@ export interface ListOptions {
 
 /** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
 export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
+  const result = await validateShard(paths, options.shard, {
+    cwd: ctx.cwd,
+    followOutside: options.followSymlinks === true,
+  });
   if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     return EXIT.invalid;
@@ -32,9 +35,15 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
   } else {
     const width = Math.max(8, ...rows.map((r) => r.chain_id.length));
     ctx.stdout.write(`${'CHAIN_ID'.padEnd(width)}  REV  STEPS  FILE\n`);
-    for (const r of rows) ctx.stdout.write(`${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${r.file}\n`);
+    for (const r of rows)
+      ctx.stdout.write(
+        `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${r.file}\n`,
+      );
   }
   const invalid = new Set(result.diagnostics.map((d) => d.file));
-  if (invalid.size > 0) ctx.stderr.write(`${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].join(', ')}\n`);
+  if (invalid.size > 0)
+    ctx.stderr.write(
+      `${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].join(', ')}\n`,
+    );
   return EXIT.ok;
 }

@@ -25,7 +25,8 @@ export async function planCommand(paths: string[], options: PlanOptions, ctx: Co
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     // A job summary that only says "exit 2" sends people digging through logs; say why here too.
-    if (isGithubActions(ctx.env)) appendStepSummary(`### cxchain plan\n\n❌ ${mdText(error.message, { keepCode: true })}\n`, ctx.env);
+    if (isGithubActions(ctx.env))
+      appendStepSummary(`### cxchain plan\n\n❌ ${mdText(error.message, { keepCode: true })}\n`, ctx.env);
     throw new UsageError(error.message);
   }
   const place = { cwd: ctx.cwd, env: ctx.env };

@@ -4,9 +4,20 @@ import type { ChainModel, Diagnostic } from '../../chain/index.js';
 import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
 import { createAuditWriter, eventForOutput } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
-import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions, type AnnotationPlace } from '../../report/github.js';
+import {
+  appendStepSummary,
+  formatProblemAnnotations,
+  githubFileLinker,
+  isGithubActions,
+  type AnnotationPlace,
+} from '../../report/github.js';
 import { createReportWriter, type ReportTargets } from '../../report/report-writer.js';
-import { formatInvalidRunMarkdown, formatRunSummaryMarkdown, formatStepAnnotations, stepLocatorOf } from '../../report/run-github.js';
+import {
+  formatInvalidRunMarkdown,
+  formatRunSummaryMarkdown,
+  formatStepAnnotations,
+  stepLocatorOf,
+} from '../../report/run-github.js';
 import type { Redactor } from '../../report/redact.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
 import { inputsForChains, parseInputFlags } from '../inputs.js';
@@ -34,7 +45,10 @@ export interface RunOptions extends ConnectionOptions {
 
 export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
   const reports = parseReports(options.report);
-  const loaded = await loadChainsShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
+  const loaded = await loadChainsShard(paths, options.shard, {
+    cwd: ctx.cwd,
+    followOutside: options.followSymlinks === true,
+  });
   const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
@@ -43,8 +57,18 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     return EXIT.invalid;
   }
   if (loaded.chains.length === 0 && options.shard) {
-    ctx.stdout.write(`shard ${formatShard(options.shard)} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`);
-    if (github) appendStepSummary(formatRunSummaryMarkdown([], { durationMs: 0, locate: () => undefined, label: `shard ${formatShard(options.shard)}` }), ctx.env);
+    ctx.stdout.write(
+      `shard ${formatShard(options.shard)} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`,
+    );
+    if (github)
+      appendStepSummary(
+        formatRunSummaryMarkdown([], {
+          durationMs: 0,
+          locate: () => undefined,
+          label: `shard ${formatShard(options.shard)}`,
+        }),
+        ctx.env,
+      );
     return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
@@ -56,15 +80,26 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor }) : undefined;
   } catch (error) {
     await connection.close();
-    throw new UsageError(`--audit ${options.audit}: cannot open the file for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--audit ${options.audit}: cannot open the file for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 
   const out = options.renderer === 'json' ? ctx.stderr : ctx.stdout;
-  const progress = options.renderer === 'json' ? undefined : createListrProgress(loaded.chains, { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style: ctx.style, redactor });
+  const progress =
+    options.renderer === 'json'
+      ? undefined
+      : createListrProgress(loaded.chains, {
+          renderer: options.renderer,
+          isTTY: isTTY(ctx.stdout),
+          style: ctx.style,
+          redactor,
+        });
   const onEvent = (event: ChainEvent) => {
     audit?.write(event);
     progress?.onEvent(event);
-    if (options.renderer === 'json') ctx.stdout.write(`${redactor.json(eventForOutput(event, options.auditPayloads))}\n`);
+    if (options.renderer === 'json')
+      ctx.stdout.write(`${redactor.json(eventForOutput(event, options.auditPayloads))}\n`);
   };
 
   const controller = new AbortController();
@@ -72,7 +107,9 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalExit !== undefined) process.exit(signalExit); // a second Ctrl-C means now
     signalExit = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
-    ctx.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: cancelling the requests in flight, writing reports (again to quit at once)\n`);
+    ctx.stderr.write(
+      `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: cancelling the requests in flight, writing reports (again to quit at once)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -115,10 +152,27 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
 }
 
 /** What the closing lines need of a chain: kept for every chain instead of its whole result. */
-type ChainSummaryLine = Pick<ChainResult, 'chain_id' | 'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent' | 'steps_executed'>;
+type ChainSummaryLine = Pick<
+  ChainResult,
+  | 'chain_id'
+  | 'final_status'
+  | 'termination_reason'
+  | 'counts'
+  | 'total_latency_ms'
+  | 'completion_rate_percent'
+  | 'steps_executed'
+>;
 
 function summaryOf(r: ChainResult): ChainSummaryLine {
-  return { chain_id: r.chain_id, final_status: r.final_status, termination_reason: r.termination_reason, counts: r.counts, total_latency_ms: r.total_latency_ms, completion_rate_percent: r.completion_rate_percent, steps_executed: r.steps_executed };
+  return {
+    chain_id: r.chain_id,
+    final_status: r.final_status,
+    termination_reason: r.termination_reason,
+    counts: r.counts,
+    total_latency_ms: r.total_latency_ms,
+    completion_rate_percent: r.completion_rate_percent,
+    steps_executed: r.steps_executed,
+  };
 }
 
 function parseReports(flags: readonly string[]): ReportTargets {
@@ -138,33 +192,65 @@ async function checkReportTargets(targets: ReportTargets): Promise<void> {
       await mkdir(dirname(file), { recursive: true });
       await (await open(file, 'a')).close();
     } catch (error) {
-      throw new UsageError(`--report ${kind}=${file}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was run`);
+      throw new UsageError(
+        `--report ${kind}=${file}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was run`,
+      );
     }
   }
 }
 
-function printSummary(out: NodeJS.WritableStream, results: readonly ChainSummaryLine[], ms: number, ctx: CommandContext): void {
+function printSummary(
+  out: NodeJS.WritableStream,
+  results: readonly ChainSummaryLine[],
+  ms: number,
+  ctx: CommandContext,
+): void {
   const completed = results.filter((r) => r.final_status === 'completed').length;
   const steps = results.reduce((n, r) => n + r.steps_executed, 0);
   const style = out === ctx.stdout ? ctx.style : ctx.errStyle;
   // With progress on screen each chain has its summary line already; JSON events have none.
   if (out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
   const failed = results.length - completed;
-  out.write(`${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`);
+  out.write(
+    `${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`,
+  );
 }
 
 /** SPEC 8: failed steps as annotations at their lines, and the run as a table in the job summary. */
-function reportRunToGithub(results: readonly ChainResult[], chains: readonly ChainModel[], ms: number, place: AnnotationPlace & { redactor: Redactor }, out: NodeJS.WritableStream, options: RunOptions): void {
+function reportRunToGithub(
+  results: readonly ChainResult[],
+  chains: readonly ChainModel[],
+  ms: number,
+  place: AnnotationPlace & { redactor: Redactor },
+  out: NodeJS.WritableStream,
+  options: RunOptions,
+): void {
   const locate = stepLocatorOf(chains);
   out.write(place.redactor.text(formatStepAnnotations(results, locate, place)));
   const link = githubFileLinker(place);
-  const summary = formatRunSummaryMarkdown(results, { durationMs: ms, locate, ...(link ? { link } : {}), ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}) });
+  const summary = formatRunSummaryMarkdown(results, {
+    durationMs: ms,
+    locate,
+    ...(link ? { link } : {}),
+    ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}),
+  });
   appendStepSummary(place.redactor.text(summary), place.env);
 }
 
-function reportInvalidToGithub(diagnostics: readonly Diagnostic[], place: AnnotationPlace, err: NodeJS.WritableStream, options: RunOptions): void {
+function reportInvalidToGithub(
+  diagnostics: readonly Diagnostic[],
+  place: AnnotationPlace,
+  err: NodeJS.WritableStream,
+  options: RunOptions,
+): void {
   // Beside the text on stderr; the runner reads workflow commands there as well as on stdout.
   err.write(formatProblemAnnotations(diagnostics, place));
   const link = githubFileLinker(place);
-  appendStepSummary(formatInvalidRunMarkdown(diagnostics, { ...(link ? { link } : {}), ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}) }), place.env);
+  appendStepSummary(
+    formatInvalidRunMarkdown(diagnostics, {
+      ...(link ? { link } : {}),
+      ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}),
+    }),
+    place.env,
+  );
 }

@@ -10,7 +10,8 @@ export interface SimOptions {
 
 /** Runs the simulator until SIGINT/SIGTERM, then closes it cleanly. */
 export async function simCommand(options: SimOptions, ctx: CommandContext): Promise<number> {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new UsageError(`--port must be 0 to 65535`);
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    throw new UsageError(`--port must be 0 to 65535`);
   let actions;
   let rateLimit;
   try {
@@ -21,10 +22,17 @@ export async function simCommand(options: SimOptions, ctx: CommandContext): Prom
   }
   let sim;
   try {
-    sim = await createSimulator({ port: options.port, ...(actions ? { actions } : {}), ...(rateLimit ? { rateLimit } : {}) });
+    sim = await createSimulator({
+      port: options.port,
+      ...(actions ? { actions } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') throw new UsageError(`cannot listen on 127.0.0.1:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; pick another --port, or 0 for a free one`);
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new UsageError(
+        `cannot listen on 127.0.0.1:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; pick another --port, or 0 for a free one`,
+      );
     throw error;
   }
   ctx.stdout.write(`${sim.url}\n`);

@@ -16,21 +16,28 @@ export interface ValidateOptions {
 }
 
 export async function validateCommand(paths: string[], options: ValidateOptions, ctx: CommandContext): Promise<number> {
-  const result = await validateShard(paths, options.shard, { cwd: ctx.cwd, followOutside: options.followSymlinks === true });
+  const result = await validateShard(paths, options.shard, {
+    cwd: ctx.cwd,
+    followOutside: options.followSymlinks === true,
+  });
   const valid = result.diagnostics.length === 0;
   const place = { cwd: ctx.cwd, env: ctx.env };
   const count = `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid`;
   if (options.format === 'json') {
     const files = result.files.map((file) => ({ file, valid: !result.diagnostics.some((d) => d.file === file) }));
     const shard = options.shard ? { shard: formatShard(options.shard) } : {};
-    ctx.stdout.write(`${JSON.stringify({ valid, ...shard, files, chains: result.chains.length, diagnostics: result.diagnostics }, null, 2)}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ valid, ...shard, files, chains: result.chains.length, diagnostics: result.diagnostics }, null, 2)}\n`,
+    );
     // stdout is JSON; the runner reads workflow commands on stderr as well.
     if (isGithubActions(ctx.env)) ctx.stderr.write(formatProblemAnnotations(result.diagnostics, place));
   } else if (options.format === 'github') {
     ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
     if (valid) ctx.stdout.write(`${count}\n`);
   } else if (valid) {
-    ctx.stdout.write(`${ctx.style.green('✔')} ${count} (${result.files.length} file${result.files.length === 1 ? '' : 's'}${options.shard ? `, shard ${formatShard(options.shard)}` : ''})\n`);
+    ctx.stdout.write(
+      `${ctx.style.green('✔')} ${count} (${result.files.length} file${result.files.length === 1 ? '' : 's'}${options.shard ? `, shard ${formatShard(options.shard)}` : ''})\n`,
+    );
   } else {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     // In a workflow the readable text stays in the log and each problem also lands on the PR diff.

@@ -39,8 +39,16 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     const say = (line: string) => ctx.stdout.write(`${redactor.text(line)}\n`);
     const time = () => style.dim(new Date().toTimeString().slice(0, 8));
 
-    const run = async (chain: ChainModel, { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal }) => {
-      const progress = createListrProgress([chain], { renderer: options.renderer, isTTY: isTTY(ctx.stdout), style, redactor });
+    const run = async (
+      chain: ChainModel,
+      { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal },
+    ) => {
+      const progress = createListrProgress([chain], {
+        renderer: options.renderer,
+        isTTY: isTTY(ctx.stdout),
+        style,
+        redactor,
+      });
       const result = await runChain(chain, {
         client,
         inputs,
@@ -64,17 +72,24 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
           ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
           break;
         case 'needs_inputs':
-          say(`\n${time()} ${style.yellow('!')} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)} cannot run:`);
+          say(
+            `\n${time()} ${style.yellow('!')} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)} cannot run:`,
+          );
           for (const problem of event.problems) say(`  ${problem}`);
           break;
         case 'queued':
           say(`${time()} ${style.dim('…')} ${event.chain.chainId} changed; it runs when ${event.behind.chainId} ends`);
           break;
         case 'run_start':
-          say(`\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)}`);
+          say(
+            `\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)}`,
+          );
           break;
         case 'run_end':
-          if (event.cancelled) say(`${time()} ${style.yellow('■')} ${event.chain.chainId} cancelled: ${CANCELLED_BECAUSE[event.cancelled]}`);
+          if (event.cancelled)
+            say(
+              `${time()} ${style.yellow('■')} ${event.chain.chainId} cancelled: ${CANCELLED_BECAUSE[event.cancelled]}`,
+            );
           break;
         case 'deleted':
           say(`\n${time()} ${style.yellow('−')} ${event.file} was deleted`);
@@ -95,7 +110,13 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
         ctx.stderr.write('nothing was watched: pass files or directories that exist\n');
         return EXIT.invalid;
       }
-      printHeader(start, paths, { target: connection.target, interactive: quit.interactive, runOnStart: options.runOnStart }, ctx, say);
+      printHeader(
+        start,
+        paths,
+        { target: connection.target, interactive: quit.interactive, runOnStart: options.runOnStart },
+        ctx,
+        say,
+      );
       if (options.runOnStart) session.runAll();
       const code = await quit.requested;
       await session.close();
@@ -110,7 +131,13 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
   }
 }
 
-function printHeader(start: WatchStart, paths: readonly string[], how: { target: string; interactive: boolean; runOnStart: boolean }, ctx: CommandContext, say: (line: string) => void): void {
+function printHeader(
+  start: WatchStart,
+  paths: readonly string[],
+  how: { target: string; interactive: boolean; runOnStart: boolean },
+  ctx: CommandContext,
+  say: (line: string) => void,
+): void {
   const { style } = ctx;
   // An empty folder is fine here: the chains to watch may not be written yet.
   const diagnostics = start.diagnostics.filter((d) => d.code !== 'path.no_chains');
@@ -119,7 +146,8 @@ function printHeader(start: WatchStart, paths: readonly string[], how: { target:
     say(`${style.yellow('!')} ${chain.chainId} ${style.dim(`(${chain.file})`)} cannot run yet:`);
     for (const problem of problems) say(`  ${problem}`);
   }
-  for (const name of start.unusedInputs) say(`${style.yellow('!')} --input ${name}: no valid chain declares this input (yet)`);
+  for (const name of start.unusedInputs)
+    say(`${style.yellow('!')} --input ${name}: no valid chain declares this input (yet)`);
   const files = start.files.length;
   const invalid = files - start.chains.length;
   say(
@@ -127,7 +155,9 @@ function printHeader(start: WatchStart, paths: readonly string[], how: { target:
       `${invalid ? `, ${style.red(`${invalid} invalid`)}` : ''}; runs go to ${how.target}`,
   );
   const quit = how.interactive ? 'press q to quit' : 'Ctrl-C to quit';
-  say(style.dim(`${how.runOnStart ? 'running every valid chain once, then ' : ''}save a chain file to run it; ${quit}`));
+  say(
+    style.dim(`${how.runOnStart ? 'running every valid chain once, then ' : ''}save a chain file to run it; ${quit}`),
+  );
 }
 
 interface QuitListener {

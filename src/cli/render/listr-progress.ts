@@ -50,7 +50,13 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
   const channels = new Map<string, ChainChannel>();
   const byFile = (chain: { file: string }) => channels.get(chain.file);
   const openChannel = (chain: ChainModel) => {
-    const channel: ChainChannel = { started: deferred(), steps: chain.steps.map(() => deferred()), stepTasks: [], stepStatus: [], ended: deferred() };
+    const channel: ChainChannel = {
+      started: deferred(),
+      steps: chain.steps.map(() => deferred()),
+      stepTasks: [],
+      stepStatus: [],
+      ended: deferred(),
+    };
     channels.set(chain.file, channel);
     return channel;
   };
@@ -81,7 +87,10 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
 
   const chainTask = (chain: ChainModel) => ({
     title: chainTitle(chain),
-    task: async (_ctx: unknown, task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] }) => {
+    task: async (
+      _ctx: unknown,
+      task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] },
+    ) => {
       const channel = byFile(chain) as ChainChannel;
       channel.chainTask = task;
       if (channel.finalTitle) task.title = channel.finalTitle;
@@ -96,7 +105,8 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
             const result = await (channel.steps[index] as Deferred<StepResult>).promise;
             const text = redactor.text(`${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`);
             // A step cancelled before it started never ran: it is skipped, not failed.
-            if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null)) return stepTask.skip(text);
+            if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null))
+              return stepTask.skip(text);
             if (result.status === 'failed' || result.status === 'cancelled') {
               // listr2 shows the title and then the error: the error carries only what happened.
               stepTask.title = stepTitle(chain, index);
@@ -159,10 +169,14 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
         channel.started.resolve();
         break;
       case 'retry': {
-        const waiting = setStatus(event, `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`);
+        const waiting = setStatus(
+          event,
+          `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`,
+        );
         // No event marks the end of the wait; the renderer knows its length.
         setTimeout(() => {
-          if (channel.stepStatus[event.step_index] === waiting) setStatus(event, `attempt ${event.attempt + 1}${event.fallback ? ' of the fallback' : ''}`);
+          if (channel.stepStatus[event.step_index] === waiting)
+            setStatus(event, `attempt ${event.attempt + 1}${event.fallback ? ' of the fallback' : ''}`);
         }, event.wait_ms).unref();
         break;
       }
@@ -186,9 +200,24 @@ export function createListrProgress(chains: readonly ChainModel[], options: List
   return { onEvent, done: () => Promise.all([...running]).then(() => undefined) };
 }
 
-export function summaryLine(e: Pick<ChainEndEvent, 'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent'>, style: Style): string {
-  const status = e.final_status === 'completed' ? style.green('completed') : style.red(`terminated early (${e.termination_reason ?? ''})`);
+export function summaryLine(
+  e: Pick<
+    ChainEndEvent,
+    'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent'
+  >,
+  style: Style,
+): string {
+  const status =
+    e.final_status === 'completed'
+      ? style.green('completed')
+      : style.red(`terminated early (${e.termination_reason ?? ''})`);
   const c = e.counts;
-  const parts = [`${c.success} passed`, c.fallback ? `${c.fallback} fallback` : '', c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : '', c.cancelled ? `${c.cancelled} cancelled` : ''].filter(Boolean);
+  const parts = [
+    `${c.success} passed`,
+    c.fallback ? `${c.fallback} fallback` : '',
+    c.failed ? `${c.failed} failed` : '',
+    c.skipped ? `${c.skipped} skipped` : '',
+    c.cancelled ? `${c.cancelled} cancelled` : '',
+  ].filter(Boolean);
   return `${status}: ${parts.join(', ')} in ${formatMs(e.total_latency_ms)} (${e.completion_rate_percent}%)`;
 }

@@ -6,11 +6,15 @@ export function describeStepResult(r: StepResult): string {
   const status = r.http_status !== null ? `${r.http_status}, ` : '';
   switch (r.status) {
     case 'success':
-      return r.attempts > 1 ? `passed after ${r.attempts} attempts (${status}${timing})` : `passed (${status}${timing})`;
+      return r.attempts > 1
+        ? `passed after ${r.attempts} attempts (${status}${timing})`
+        : `passed (${status}${timing})`;
     case 'fallback':
       return `failed, fallback ${r.fallback?.kind === 'output' ? 'output' : (r.fallback?.action_id ?? '')} used (${timing}): ${r.error?.message ?? ''}`;
     case 'failed': {
-      const fallback = r.fallback?.error ? `; fallback ${r.fallback.action_id ?? 'output'} failed too: ${r.fallback.error.message}` : '';
+      const fallback = r.fallback?.error
+        ? `; fallback ${r.fallback.action_id ?? 'output'} failed too: ${r.fallback.error.message}`
+        : '';
       return `failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} (${timing}): ${r.error?.message ?? ''}${r.error?.hint ? ` — hint: ${r.error.hint}` : ''}${fallback}`;
     }
     case 'skipped':
