@@ -1,21 +1,36 @@
 #!/usr/bin/env node
 import { main } from './cli/main.js';
+import { createContext } from './cli/context.js';
+import { EXIT } from './cli/exit-codes.js';
+import { OutputError } from './report/output-file.js';
 
-// `cxchain … | head` closes the pipe early; that is the reader's choice, not an error to report.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+const ctx = createContext();
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Unexpected: a bug, not a user mistake. Say so plainly; the stack helps a bug report.
-    process.stderr.write(
-      `cxchain: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 70;
-  },
-);
+main(process.argv, ctx)
+  // What was printed must have reached stdout: a full disk there is exit 74, a closed pipe is not.
+  .then(async (code) => {
+    await ctx.stdout.drain();
+    return code;
+  })
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof OutputError) {
+        process.stderr.write(`cxchain: error: ${error.message}\n`);
+        process.exitCode = EXIT.output;
+        return;
+      }
+      // A bug, not a user mistake: one line, and the stack when asked for (SPEC 6).
+      const debug = process.env.CXCHAIN_DEBUG === '1';
+      const text =
+        error instanceof Error
+          ? debug
+            ? (error.stack ?? error.message)
+            : `${error.name}: ${error.message}`
+          : String(error);
+      process.stderr.write(`cxchain: internal error: ${text}${debug ? '' : ' (set CXCHAIN_DEBUG=1 for the stack)'}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );

@@ -68,7 +68,18 @@ outputs:
     assert.deepEqual(sim.requests[1]?.body, { tier: 'premium', region: 'region of C-42 (seedish)' });
     assert.deepEqual(
       events.map((e) => e.type),
-      ['chain_start', 'step_start', 'attempt', 'step_end', 'step_start', 'attempt', 'step_end', 'chain_end'],
+      [
+        'chain_start',
+        'step_start',
+        'request',
+        'attempt',
+        'step_end',
+        'step_start',
+        'request',
+        'attempt',
+        'step_end',
+        'chain_end',
+      ],
     );
     for (const e of events) {
       assert.equal(e.run_id, result.run_id);

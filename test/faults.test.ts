@@ -179,7 +179,10 @@ describe('interruption', () => {
     );
     assert.match(await readFile(join(dir, 'term.xml'), 'utf8'), /<testsuites /);
     const lines = (await readFile(join(dir, 'term.jsonl'), 'utf8')).trim().split('\n');
-    assert.equal((JSON.parse(lines.at(-1) as string) as { type: string }).type, 'chain_end');
+    assert.deepEqual(
+      lines.slice(-2).map((l) => (JSON.parse(l) as { type: string }).type),
+      ['chain_end', 'run_end'],
+    );
   });
 
   test('kill -9 mid-run: every line of the audit file still parses', async () => {
@@ -189,7 +192,7 @@ describe('interruption', () => {
     const lines = (await readFile(join(dir, 'killed.jsonl'), 'utf8')).split('\n');
     assert.equal(lines.pop(), '', 'the file ends with a whole line');
     const types = lines.map((l) => (JSON.parse(l) as { type: string }).type);
-    assert.deepEqual(types.slice(0, 5), ['chain_start', 'step_start', 'attempt', 'step_end', 'step_start']);
+    assert.deepEqual(types.slice(0, 6), ['chain_start', 'step_start', 'request', 'attempt', 'step_end', 'step_start']);
   });
 });
 

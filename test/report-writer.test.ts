@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { ChainResult } from '../src/engine/index.js';
 import { formatJunit } from '../src/report/junit.js';
 import { createRedactor } from '../src/report/redact.js';
-import { createReportWriter } from '../src/report/report-writer.js';
+import { createReportSinks, type ReportTargets } from '../src/report/report-writer.js';
 import { tempDir } from './helpers.js';
 
 function result(id: string, status: 'success' | 'failed', message = 'boom'): ChainResult {
@@ -47,6 +47,19 @@ function result(id: string, status: 'success' | 'failed', message = 'boom'): Cha
       },
     ],
     audit_log: [],
+  };
+}
+
+/** The report sinks as the run session drives them: results already redacted, then one commit. */
+function createReportWriter(targets: ReportTargets, redactor = createRedactor()) {
+  const sinks = createReportSinks(targets);
+  return {
+    add: (result: ChainResult, index: number) => {
+      for (const sink of sinks) sink.result?.(redactor.value(result), index);
+    },
+    close: () => {
+      for (const sink of sinks) sink.commit?.();
+    },
   };
 }
 

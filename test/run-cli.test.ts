@@ -30,18 +30,22 @@ describe('cxchain run with --sim (what npm start does)', () => {
       [
         'chain_start',
         'step_start',
+        'request',
         'attempt',
         'step_end',
         'step_start',
+        'request',
         'attempt',
         'step_end',
         'step_start',
+        'request',
         'attempt',
         'step_end',
         'chain_end',
+        'run_end',
       ],
     );
-    assert.ok(events.every((e) => e.chain_id === 'cust-data-sync-001'));
+    assert.ok(events.slice(0, -1).every((e) => e.chain_id === 'cust-data-sync-001'));
     assert.match(r.stderr, /1 chain: 1 completed/);
   });
 });
@@ -117,7 +121,7 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
       ],
     );
     // Plain lines mark the chain that ended early as failed, not with a tick.
-    assert.match(r.stdout + r.stderr, /✖ fails chains\/fails\.yaml \[FAILED: terminated early \(abort\)/);
+    assert.match(r.stdout, /✖ fails chains\/fails\.yaml — terminated early \(abort\)/);
     assert.match(r.stdout, /✔ ok chains\/ok\.yaml — completed/);
     const failed = report.results[0]?.aggregated_responses[1];
     assert.equal(failed?.status, 'failed');
@@ -213,7 +217,8 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     const events = lines.map(
       (l) => JSON.parse(l) as { type: string; termination_reason?: string; result?: { status: string } },
     );
-    const end = events.at(-1);
+    assert.equal(events.at(-1)?.type, 'run_end', 'run_end is the last event (SPEC 6)');
+    const end = events.at(-2);
     assert.equal(end?.type, 'chain_end');
     assert.equal(end?.termination_reason, 'cancelled');
     assert.deepEqual(

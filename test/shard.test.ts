@@ -108,7 +108,10 @@ describe('--shard on list, validate and run', () => {
         r.stdout
           .trim()
           .split('\n')
-          .map((line) => (JSON.parse(line) as { chain_id: string }).chain_id),
+          .map((line) => JSON.parse(line) as { type: string; chain_id: string })
+          // run_end is the run's, not a chain's (SPEC 6)
+          .filter((event) => event.type !== 'run_end')
+          .map((event) => event.chain_id),
       );
       assert.deepEqual([...ran].sort(), owner === other ? ['c0', 'c1'] : ['c0']);
       const none = await runCli(['run', '--sim', '--shard', `${empty}/8`, 'chains'], { cwd: dir });

@@ -149,16 +149,16 @@ describe('validate: messages a newcomer can act on', () => {
     try {
       const r = await runCli(['validate', 'five.yaml'], { cwd: dir });
       assert.equal(r.code, 2);
-      assert.equal(r.stdout, '');
-      const heads = r.stderr.split('\n').filter((l) => /^five\.yaml:\d+:\d+/.test(l));
+      assert.equal(r.stderr, '', 'diagnostics are the product of validate: stdout (SPEC 4)');
+      const heads = r.stdout.split('\n').filter((l) => /^five\.yaml:\d+:\d+/.test(l));
       assert.deepEqual(
         heads.map((l) => l.split('  ')[0]),
         ['five.yaml:5:17', 'five.yaml:6:22', 'five.yaml:7:5', 'five.yaml:8:16', 'five.yaml:10:10'],
       );
-      assert.match(r.stderr, /did you mean `abort`\?/);
-      assert.match(r.stderr, /unknown key `retyr` in `steps\[0\]`; did you mean `retry`\?/);
-      assert.match(r.stderr, /\n {6}\| {17}\^\n/, 'caret under column 17');
-      assert.match(r.stderr, /5 problems in 1 file/);
+      assert.match(r.stdout, /did you mean `abort`\?/);
+      assert.match(r.stdout, /unknown key `retyr` in `steps\[0\]`; did you mean `retry`\?/);
+      assert.match(r.stdout, /\n {6}\| {17}\^\n/, 'caret under column 17');
+      assert.match(r.stdout, /5 problems in 1 file/);
     } finally {
       await cleanup();
     }
@@ -211,10 +211,10 @@ describe('validate: messages a newcomer can act on', () => {
     try {
       const missing = await runCli(['validate', 'nope/'], { cwd: dir });
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /`nope\/` no such file or directory/);
+      assert.match(missing.stdout, /`nope\/` no such file or directory/);
       const empty = await runCli(['validate', 'empty'], { cwd: dir });
       assert.equal(empty.code, 2);
-      assert.match(empty.stderr, /no chain files \(\*\.yaml, \*\.yml\) in `empty`/);
+      assert.match(empty.stdout, /no chain files \(\*\.yaml, \*\.yml\) in `empty`/);
     } finally {
       await cleanup();
     }

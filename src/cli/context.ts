@@ -1,11 +1,14 @@
+import { guardOutput, type Output } from './output.js';
 import { createStyle, type Style } from './style.js';
 
 /** What a command needs from the outside world; passed in so commands stay testable and thin. */
 export interface CommandContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  /** The command's product (SPEC 4); a closed reader is not an error. */
+  stdout: Output;
+  /** Warnings, usage errors, workflow commands. */
+  stderr: Output;
   /** Styling for stdout. */
   style: Style;
   /** Styling for stderr. */
@@ -16,14 +19,23 @@ export function createContext(): CommandContext {
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: guardOutput(process.stdout, 'stdout'),
+    stderr: guardOutput(process.stderr, 'stderr'),
     style: createStyle(process.stdout),
     errStyle: createStyle(process.stderr),
   };
 }
 
-/** Whether a stream is a terminal (listr2 draws its live tree only there). */
-export function isTTY(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
+/** A warning on stderr, when there is one. */
+export function warn(ctx: CommandContext, line: string | undefined): void {
+  if (line) writeErr(ctx, `${ctx.errStyle.yellow('warning:')} ${line}\n`);
+}
+
+/** stderr is where failures are told; when it fails too there is no one left to tell. */
+export function writeErr(ctx: CommandContext, text: string): void {
+  try {
+    ctx.stderr.write(text);
+  } catch {
+    // Nowhere left to report it; the exit code still says what happened.
+  }
 }

@@ -1,7 +1,7 @@
 import { WriteStream } from 'node:tty';
 import type { TextStyle } from '../report/text-style.js';
 
-/** ANSI styling that switches itself off off a TTY, with NO_COLOR, or with FORCE_COLOR=0. */
+/** ANSI styling that switches itself off off a TTY, with NO_COLOR, TERM=dumb, or FORCE_COLOR=0. */
 export interface Style extends TextStyle {
   enabled: boolean;
 }
@@ -11,7 +11,7 @@ export function createStyle(stream: NodeJS.WritableStream, env: NodeJS.ProcessEn
   const enabled =
     !('NO_COLOR' in env && env.NO_COLOR !== '') &&
     env.FORCE_COLOR !== '0' &&
-    (forced || (stream instanceof WriteStream && stream.isTTY));
+    (forced || (stream instanceof WriteStream && stream.isTTY && env.TERM !== 'dumb'));
   const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     enabled,

@@ -18,6 +18,8 @@ export interface ClientOptions {
   onToken?: ((token: string) => void) | undefined;
   /** The tenant's limit, shared by every execution of this client. Default none. */
   rateLimit?: RateLimit | undefined;
+  /** Applied to server text before it is cut or reshaped into a message. Default none. */
+  scrub?: (text: string) => string;
   /** Answers larger than this fail the step. Default 10 MiB (SPEC 5). */
   maxAnswerBytes?: number;
 }
@@ -43,6 +45,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const attempt = async (
     request: ExecuteRequest,
     requestId: string,
+    number: number,
   ): Promise<
     { ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)
   > => {
@@ -84,6 +87,9 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
           message: `${what}: the rate limit has no free slot before the chain's global timeout`,
         }),
       };
+    request.onRequest?.({ attempt: number, requestId, idempotencyKey: request.idempotencyKey });
+    if (request.signal?.aborted)
+      return { ok: false, unsent: true, sent: false, error: { kind: 'cancelled', message: `${what}: cancelled` } };
     const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
@@ -137,7 +143,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     for (;;) {
       const requestId = randomUUID();
       const t0 = performance.now();
-      const result = await attempt(request, requestId);
+      const result = await attempt(request, requestId, attempts + 1);
       const latencyMs = performance.now() - t0;
       if (!result.ok && result.unsent) return { ok: false, error: result.error, attempts, latencyMs: done() };
       attempts += 1;

@@ -122,5 +122,14 @@ function url(value: string | undefined, where: string): string | undefined {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     throw new ConfigError(`${where}: ${JSON.stringify(value)} must be an http(s) URL`);
+  // Paths are appended to these URLs, so a query or fragment would end up before the path.
+  if (parsed.search || parsed.hash || value.includes('?') || value.includes('#'))
+    throw new ConfigError(
+      `${where}: ${JSON.stringify(`${parsed.origin}${parsed.pathname}`)}… has a ${parsed.hash || value.includes('#') ? 'fragment (#…)' : 'query (?…)'}; give the URL without it`,
+    );
+  if (parsed.username || parsed.password)
+    throw new ConfigError(
+      `${where}: ${parsed.origin} carries credentials in the URL; remove them and set CXONE_CLIENT_ID and CXONE_CLIENT_SECRET in the environment`,
+    );
   return value.replace(/\/+$/, '');
 }

@@ -77,6 +77,11 @@ export interface ExecuteRequest {
   deadline?: number;
   /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Called synchronously just before each execute request is handed to the HTTP layer; when the
+   * signal is aborted by then, the request is not sent.
+   */
+  onRequest?: (info: { attempt: number; requestId: string; idempotencyKey: string }) => void;
   onAttempt?: (info: AttemptInfo) => void;
   onRetry?: (info: RetryInfo) => void;
 }

@@ -1,5 +1,5 @@
 import type { FailureKind } from '../cxone/types.js';
-import type { ChainEndSummary, StepResult } from './result.js';
+import type { ChainEndSummary, StepCounts, StepResult } from './result.js';
 
 /** Fields every event carries (SPEC 6). */
 export interface EventBase {
@@ -36,6 +36,19 @@ export interface StepStartEvent extends EventBase, StepRef {
   payload?: unknown;
 }
 
+/**
+ * Written before an execute request leaves (SPEC 6), so a run killed at any moment has recorded
+ * every request the server may have received.
+ */
+export interface RequestEvent extends EventBase, StepRef {
+  type: 'request';
+  fallback: boolean;
+  /** The number this attempt will have in its `attempt` event. */
+  attempt: number;
+  request_id: string;
+  idempotency_key: string;
+}
+
 export interface AttemptEvent extends EventBase, StepRef {
   type: 'attempt';
   fallback: boolean;
@@ -64,6 +77,24 @@ export interface ChainEndEvent extends EventBase, ChainEndSummary {
   type: 'chain_end';
 }
 
-export type ChainEvent = ChainStartEvent | StepStartEvent | AttemptEvent | RetryEvent | StepEndEvent | ChainEndEvent;
+export type ChainEvent =
+  ChainStartEvent | StepStartEvent | RequestEvent | AttemptEvent | RetryEvent | StepEndEvent | ChainEndEvent;
 export type ChainEventType = ChainEvent['type'];
+
+/** The last event of a run (SPEC 6), once: what ran and the exit code. Written by the run session. */
+export interface RunEndEvent {
+  type: 'run_end';
+  ts: string;
+  run_id: string;
+  chains: { total: number; completed: number; terminated_early: number };
+  counts: StepCounts;
+  steps_executed: number;
+  duration_ms: number;
+  exit_code: number;
+  /** Why the run ended as it did, when not by its chains alone: an output that failed, a bug, a signal. */
+  error: string | null;
+}
+
+/** Every event a run's outputs see. */
+export type RunEvent = ChainEvent | RunEndEvent;
 export type EventListener = (event: ChainEvent) => void;

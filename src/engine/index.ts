@@ -1,5 +1,5 @@
 export { runChain, type RunChainOptions } from './run-chain.js';
-export { runChains, type RunChainsOptions } from './run-chains.js';
+export { ChainRunError, runChains, type RunChainsOptions } from './run-chains.js';
 export {
   resolveTemplate,
   resolveReference,

@@ -222,6 +222,14 @@ function execute(
     idempotencyKey: randomUUID(),
     deadline: run.deadline,
     ...(run.signal ? { signal: run.signal } : {}),
+    onRequest: (info) =>
+      run.emit({
+        type: 'request',
+        ...ref,
+        attempt: info.attempt,
+        request_id: info.requestId,
+        idempotency_key: info.idempotencyKey,
+      }),
     onAttempt: (info) =>
       run.emit({
         type: 'attempt',

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { ChainModel } from '../chain/index.js';
 import type { ChainResult } from './result.js';
 import { runChain, type RunChainOptions } from './run-chain.js';
 
-export interface RunChainsOptions extends Omit<RunChainOptions, 'inputs' | 'runId'> {
+export interface RunChainsOptions extends Omit<RunChainOptions, 'inputs'> {
   /** Chains at once. Default 4. */
   concurrency?: number;
   /** Inputs for each chain, by index; default none. */
@@ -16,21 +17,56 @@ export interface RunChainsOptions extends Omit<RunChainOptions, 'inputs' | 'runI
   retain?: boolean;
 }
 
-/** Runs many chains with bounded concurrency; results come back in the order of `chains`. */
+/**
+ * A bug met while running one chain. Raised by `runChains` only after every other chain has
+ * stopped, so nothing goes on sending requests after it (issue 11).
+ */
+export class ChainRunError extends Error {
+  override name = 'ChainRunError';
+  constructor(
+    readonly chain: ChainModel,
+    cause: unknown,
+  ) {
+    super(
+      `running ${chain.chainId} (${chain.file}) failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
+ * Runs many chains with bounded concurrency under one run id; results come back in the order of
+ * `chains`. When one chain throws, no new chain starts, the others are cancelled and reported,
+ * and then the first error is thrown as a `ChainRunError`.
+ */
 export async function runChains(chains: readonly ChainModel[], options: RunChainsOptions): Promise<ChainResult[]> {
   const retain = options.retain ?? true;
   const results: ChainResult[] = retain ? new Array(chains.length) : [];
   const limit = Math.max(1, Math.min(options.concurrency ?? 4, chains.length || 1));
+  const runId = options.runId ?? randomUUID();
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let failure: ChainRunError | undefined;
   let next = 0;
   const worker = async () => {
-    while (next < chains.length) {
+    while (next < chains.length && failure === undefined) {
       const index = next++;
       const chain = chains[index] as ChainModel;
-      const result = await runChain(chain, { ...options, inputs: options.inputsFor?.(chain, index) ?? {} });
+      let result: ChainResult;
+      try {
+        result = await runChain(chain, { ...options, runId, signal, inputs: options.inputsFor?.(chain, index) ?? {} });
+      } catch (error) {
+        failure ??= new ChainRunError(chain, error);
+        stop.abort();
+        return;
+      }
       if (retain) results[index] = result;
       options.onResult?.(result, index);
     }
   };
   await Promise.all(Array.from({ length: limit }, worker));
+  if (failure) throw failure;
   return results;
 }

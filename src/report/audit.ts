@@ -1,42 +1,49 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ChainEvent } from '../engine/index.js';
-import type { Redactor } from './redact.js';
-
-export interface AuditWriterOptions {
-  /** Keep request payloads and response data in the lines. Default false (SPEC 6). */
-  payloads: boolean;
-  redactor: Redactor;
-}
+import type { ChainEvent, RunEvent } from '../engine/index.js';
+import { ensureDir, OutputError, writeAll } from './output-file.js';
+import type { RunSink } from './sink.js';
 
 /**
  * JSONL audit trail (SPEC 6): opened for append, each event written whole with one write call
- * straight to the file descriptor, so a run killed at any moment leaves only complete lines.
+ * straight to the file descriptor, before the request it records leaves, so a run killed at any
+ * moment leaves only complete lines and every request it sent. Events arrive redacted, and
+ * without payloads unless `--audit-payloads` asked for them.
  */
-export function createAuditWriter(
-  file: string,
-  options: AuditWriterOptions,
-): { write(event: ChainEvent): void; close(): void } {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'a');
-  let open = true;
+export function createAuditSink(file: string): RunSink {
+  let fd: number | undefined;
+  try {
+    ensureDir(dirname(file));
+    fd = openSync(file, 'a');
+  } catch (error) {
+    throw new OutputError(file, error);
+  }
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
   return {
-    write(event) {
-      if (open) writeSync(fd, `${options.redactor.json(eventForOutput(event, options.payloads))}\n`);
+    name: file,
+    audience: 'data',
+    event(event) {
+      if (fd === undefined) return;
+      try {
+        writeAll(fd, `${JSON.stringify(event)}\n`);
+      } catch (error) {
+        throw new OutputError(file, error);
+      }
     },
-    close() {
-      if (open) closeSync(fd);
-      open = false;
-    },
+    // The audit outlives a run in watch: it is closed with the session, not at a run's end.
+    abandon: close,
   };
 }
 
 /** An event as it may leave the process: without payloads and response data unless asked for. */
-export function eventForOutput(event: ChainEvent, payloads: boolean): ChainEvent {
+export function eventForOutput<E extends RunEvent | ChainEvent>(event: E, payloads: boolean): E {
   if (payloads) return event;
   if (event.type === 'step_start' && 'payload' in event) {
     const { payload: _payload, ...rest } = event;
-    return rest;
+    return rest as E;
   }
   if (event.type === 'step_end' && event.result.response_data !== null) {
     return { ...event, result: { ...event.result, response_data: '[omitted: use --audit-payloads]' } };

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { OutputError } from './output-file.js';
 
 /** GitHub Actions workflow commands (SPEC 8), escaped per the runner's rules. */
 
@@ -92,13 +93,18 @@ export function formatProblemAnnotations(
 
 /**
  * Appends Markdown to the job summary (`$GITHUB_STEP_SUMMARY`). Several cxchain steps of one job
- * each add their section, so the file is appended to, never replaced. Returns whether it wrote.
+ * each add their section, so the file is appended to, never replaced. The summary is a courtesy:
+ * a file that cannot be written is a warning (SPEC 6), returned for the caller to print.
  */
-export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv): boolean {
+export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv): { warning?: string } {
   const file = env.GITHUB_STEP_SUMMARY;
-  if (!file || !isGithubActions(env)) return false;
-  appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
-  return true;
+  if (!file || !isGithubActions(env)) return {};
+  try {
+    appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+    return {};
+  } catch (error) {
+    return { warning: `the job summary was not written: ${new OutputError(file, error).message}` };
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 export const REDACTED = '***';
 
 /** Secrets shorter than this are not searched for: they would mangle ordinary text. */
-const MIN_SECRET_LENGTH = 3;
+export const MIN_SECRET_LENGTH = 8;
 
 export interface Redactor {
   /** Adds values to hide from now on (a token obtained mid-run, a `secrets.*` value read). */

@@ -1,6 +1,14 @@
 import type { ChainModel, Diagnostic, Position } from '../chain/index.js';
 import type { ChainResult, StepResult } from '../engine/index.js';
-import { annotationPath, formatAnnotation, type AnnotationLevel, type AnnotationPlace } from './github.js';
+import {
+  annotationPath,
+  appendStepSummary,
+  formatAnnotation,
+  githubFileLinker,
+  type AnnotationLevel,
+  type AnnotationPlace,
+} from './github.js';
+import type { RunSink } from './sink.js';
 import { formatDuration, formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
 
 /** Where a step is written in its chain file; results carry only the file and the step index. */
@@ -158,4 +166,43 @@ function stepCounts(r: ChainResult): string {
   ]
     .filter(Boolean)
     .join(', ');
+}
+
+export interface GithubRunSinkOptions {
+  place: AnnotationPlace;
+  /** Shown in the summary's heading, e.g. `shard 2/4`. */
+  label?: string | undefined;
+  /** Where the `::error` lines go (stdout beside text progress, stderr beside JSON lines). */
+  write(text: string): void;
+  warn(line: string): void;
+}
+
+/**
+ * SPEC 8 in GitHub Actions: at the end of the run, an annotation at the line of every failed step
+ * and a table of the run in the job summary. It holds the results it is given (people's view:
+ * neutralised, no answers), since the summary lists every chain.
+ */
+export function createGithubRunSink(chains: readonly ChainModel[], options: GithubRunSinkOptions): RunSink {
+  const results: ChainResult[] = [];
+  const locate = stepLocatorOf(chains);
+  return {
+    name: 'GitHub annotations and job summary',
+    audience: 'human',
+    result: (result, index) => {
+      results[index] = result;
+    },
+    end(end) {
+      const ran = results.filter((r) => r !== undefined);
+      options.write(formatStepAnnotations(ran, locate, options.place));
+      const link = githubFileLinker(options.place);
+      const summary = formatRunSummaryMarkdown(ran, {
+        durationMs: end.duration_ms,
+        locate,
+        ...(link ? { link } : {}),
+        ...(options.label ? { label: options.label } : {}),
+      });
+      const { warning } = appendStepSummary(summary, options.place.env);
+      if (warning) options.warn(warning);
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { createPlan, GitError, type PlanResult } from '../../plan/index.js';
 import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions } from '../../report/github.js';
 import { mdText } from '../../report/markdown.js';
 import { formatPlanMarkdown, formatPlanText } from '../../report/plan-format.js';
-import type { CommandContext } from '../context.js';
+import { warn, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json';
@@ -26,7 +26,10 @@ export async function planCommand(paths: string[], options: PlanOptions, ctx: Co
     if (!(error instanceof GitError)) throw error;
     // A job summary that only says "exit 2" sends people digging through logs; say why here too.
     if (isGithubActions(ctx.env))
-      appendStepSummary(`### cxchain plan\n\n❌ ${mdText(error.message, { keepCode: true })}\n`, ctx.env);
+      warn(
+        ctx,
+        appendStepSummary(`### cxchain plan\n\n❌ ${mdText(error.message, { keepCode: true })}\n`, ctx.env).warning,
+      );
     throw new UsageError(error.message);
   }
   const place = { cwd: ctx.cwd, env: ctx.env };
@@ -38,7 +41,7 @@ export async function planCommand(paths: string[], options: PlanOptions, ctx: Co
     const annotations = formatProblemAnnotations([...plan.revision_problems, ...plan.diagnostics], place);
     (options.format === 'text' ? ctx.stdout : ctx.stderr).write(annotations);
     const link = githubFileLinker(place);
-    appendStepSummary(formatPlanMarkdown(plan, link ? { link } : {}), ctx.env);
+    warn(ctx, appendStepSummary(formatPlanMarkdown(plan, link ? { link } : {}), ctx.env).warning);
   }
   return plan.ok ? EXIT.ok : EXIT.invalid;
 }

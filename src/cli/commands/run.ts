@@ -1,8 +1,5 @@
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { resolve } from 'node:path';
 import type { ChainModel, Diagnostic } from '../../chain/index.js';
-import { runChains, type ChainEvent, type ChainResult } from '../../engine/index.js';
-import { createAuditWriter, eventForOutput } from '../../report/audit.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import {
   appendStepSummary,
@@ -11,20 +8,16 @@ import {
   isGithubActions,
   type AnnotationPlace,
 } from '../../report/github.js';
-import { createReportWriter, type ReportTargets } from '../../report/report-writer.js';
-import {
-  formatInvalidRunMarkdown,
-  formatRunSummaryMarkdown,
-  formatStepAnnotations,
-  stepLocatorOf,
-} from '../../report/run-github.js';
-import type { Redactor } from '../../report/redact.js';
-import { openConnection, type ConnectionOptions } from '../connection.js';
+import type { ReportTargets } from '../../report/report-writer.js';
+import { createGithubRunSink, formatInvalidRunMarkdown, formatRunSummaryMarkdown } from '../../report/run-github.js';
+import type { RunSink } from '../../report/sink.js';
+import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags } from '../inputs.js';
-import { isTTY, type CommandContext } from '../context.js';
+import { warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { createListrProgress, summaryLine } from '../render/listr-progress.js';
-import { formatMs } from '../render/step-text.js';
+import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
+import { createLiveTreeSink } from '../render/live-tree.js';
+import { createPlainLinesSink } from '../render/plain-lines.js';
 import { formatShard, type Shard } from '../shard.js';
 import { loadChainsShard } from '../shard-selection.js';
 
@@ -44,213 +37,176 @@ export interface RunOptions extends ConnectionOptions {
 }
 
 export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
-  const reports = parseReports(options.report);
+  const reports = parseOutputFlags(options, ctx.cwd);
   const loaded = await loadChainsShard(paths, options.shard, {
     cwd: ctx.cwd,
     followOutside: options.followSymlinks === true,
   });
   const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
+  const label = options.shard ? `shard ${formatShard(options.shard)}` : undefined;
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
     ctx.stderr.write('nothing was run: fix the problems above first\n');
-    if (github) reportInvalidToGithub(loaded.diagnostics, github, ctx.stderr, options);
+    if (github) reportInvalidToGithub(loaded.diagnostics, github, ctx, label);
     return EXIT.invalid;
   }
   if (loaded.chains.length === 0 && options.shard) {
-    ctx.stdout.write(
-      `shard ${formatShard(options.shard)} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`,
-    );
+    ctx.stdout.write(`${label} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`);
     if (github)
-      appendStepSummary(
-        formatRunSummaryMarkdown([], {
-          durationMs: 0,
-          locate: () => undefined,
-          label: `shard ${formatShard(options.shard)}`,
-        }),
-        ctx.env,
+      warn(
+        ctx,
+        appendStepSummary(
+          formatRunSummaryMarkdown([], { durationMs: 0, locate: () => undefined, ...(label ? { label } : {}) }),
+          ctx.env,
+        ).warning,
       );
     return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
-  await checkReportTargets(reports);
-  const connection = await openConnection(options, ctx);
-  const { client, redactor } = connection;
-  let audit: ReturnType<typeof createAuditWriter> | undefined;
+  const session = await openRunSession({
+    ...options,
+    context: {
+      env: ctx.env,
+      warn: (line) => warn(ctx, line),
+      command: (line) => writeErr(ctx, `${line}\n`),
+    },
+  });
   try {
-    audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor }) : undefined;
-  } catch (error) {
-    await connection.close();
-    throw new UsageError(
-      `--audit ${options.audit}: cannot open the file for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    return await runWithSignals(session, ctx, async () => {
+      const outcome = await session.run(loaded.chains, {
+        sinks: renderSinks(loaded.chains, options, ctx, github, label),
+        reports,
+        concurrency: options.concurrency,
+        inputsFor: (chain) => inputs.get(chain) ?? {},
+      });
+      if (outcome.problem) reportProblem(outcome.problem, ctx);
+      return outcome.exitCode;
+    });
+  } finally {
+    await session.close();
   }
+}
 
-  const out = options.renderer === 'json' ? ctx.stderr : ctx.stdout;
-  const progress =
-    options.renderer === 'json'
-      ? undefined
-      : createListrProgress(loaded.chains, {
-          renderer: options.renderer,
-          isTTY: isTTY(ctx.stdout),
-          style: ctx.style,
-          redactor,
-        });
-  const onEvent = (event: ChainEvent) => {
-    audit?.write(event);
-    progress?.onEvent(event);
-    if (options.renderer === 'json')
-      ctx.stdout.write(`${redactor.json(eventForOutput(event, options.auditPayloads))}\n`);
-  };
+/** Progress for people and machines (SPEC 4: one stream per kind of line), then GitHub's view. */
+function renderSinks(
+  chains: readonly ChainModel[],
+  options: RunOptions,
+  ctx: CommandContext,
+  github: AnnotationPlace | undefined,
+  label: string | undefined,
+): RunSink[] {
+  const out = (text: string) => ctx.stdout.write(text);
+  const sinks: RunSink[] = [];
+  if (options.renderer === 'json') {
+    sinks.push(
+      createJsonLinesSink(out),
+      createSummaryLinesSink((text) => writeErr(ctx, text), ctx.errStyle),
+    );
+  } else if (options.renderer === 'default' && ctx.stdout.isTTY) {
+    sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out }));
+  } else {
+    sinks.push(createPlainLinesSink({ write: out, style: ctx.style, manyChains: chains.length > 1 }));
+  }
+  if (github)
+    sinks.push(
+      createGithubRunSink(chains, {
+        place: github,
+        label,
+        // Beside human progress on stdout; on stderr when stdout is JSON lines, which the runner reads too.
+        write: options.renderer === 'json' ? (text) => writeErr(ctx, text) : out,
+        warn: (line) => warn(ctx, line),
+      }),
+    );
+  return sinks;
+}
 
-  const controller = new AbortController();
-  let signalExit: number | undefined;
+/**
+ * Ctrl-C or SIGTERM cancels the requests in flight and lets the reports be written; a second one
+ * quits at once.
+ */
+export async function runWithSignals(
+  session: RunSession,
+  ctx: CommandContext,
+  body: () => Promise<number>,
+): Promise<number> {
+  let signalled: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalExit !== undefined) process.exit(signalExit); // a second Ctrl-C means now
-    signalExit = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
-    ctx.stderr.write(
+    if (signalled !== undefined) process.exit(signalled);
+    signalled = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    writeErr(
+      ctx,
       `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: cancelling the requests in flight, writing reports (again to quit at once)\n`,
     );
-    controller.abort();
+    session.interrupt(signalled);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const started = performance.now();
-  // Reports are written as chains finish and results are not held (issue 7: flat memory), except
-  // in GitHub Actions, whose job summary lists every failure at the end.
-  const writer = createReportWriter(reports, redactor);
-  const summaries: ChainSummaryLine[] = new Array(loaded.chains.length);
-  let results: ChainResult[];
   try {
-    results = await runChains(loaded.chains, {
-      client,
-      concurrency: options.concurrency,
-      signal: controller.signal,
-      onEvent,
-      env: ctx.env,
-      onSecret: (value) => redactor.add(value),
-      inputsFor: (chain) => inputs.get(chain) ?? {},
-      retain: github !== undefined,
-      onResult: (result, index) => {
-        summaries[index] = summaryOf(result);
-        writer.add(result, index);
-      },
-    });
-    await progress?.done();
+    return await body();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    audit?.close();
-    writer.close();
-    await connection.close();
-  }
-  const elapsed = performance.now() - started;
-  const ran = summaries.filter((r) => r !== undefined);
-  printSummary(out, ran, elapsed, ctx);
-  if (github) reportRunToGithub(redactor.value(results), loaded.chains, elapsed, { ...github, redactor }, out, options);
-  if (signalExit !== undefined) return signalExit;
-  return ran.every((r) => r.final_status === 'completed') ? EXIT.ok : EXIT.terminatedEarly;
-}
-
-/** What the closing lines need of a chain: kept for every chain instead of its whole result. */
-type ChainSummaryLine = Pick<
-  ChainResult,
-  | 'chain_id'
-  | 'final_status'
-  | 'termination_reason'
-  | 'counts'
-  | 'total_latency_ms'
-  | 'completion_rate_percent'
-  | 'steps_executed'
->;
-
-function summaryOf(r: ChainResult): ChainSummaryLine {
-  return {
-    chain_id: r.chain_id,
-    final_status: r.final_status,
-    termination_reason: r.termination_reason,
-    counts: r.counts,
-    total_latency_ms: r.total_latency_ms,
-    completion_rate_percent: r.completion_rate_percent,
-    steps_executed: r.steps_executed,
-  };
-}
-
-function parseReports(flags: readonly string[]): ReportTargets {
-  const targets: ReportTargets = {};
-  for (const flag of flags) {
-    const match = /^(json|junit)=(.+)$/.exec(flag);
-    if (!match) throw new UsageError(`--report ${JSON.stringify(flag)}: expected json=FILE or junit=FILE`);
-    targets[match[1] as keyof ReportTargets] = match[2];
-  }
-  return targets;
-}
-
-/** A report that cannot be written must stop the run before any action runs, not after all of them. */
-async function checkReportTargets(targets: ReportTargets): Promise<void> {
-  for (const [kind, file] of Object.entries(targets)) {
-    try {
-      await mkdir(dirname(file), { recursive: true });
-      await (await open(file, 'a')).close();
-    } catch (error) {
-      throw new UsageError(
-        `--report ${kind}=${file}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was run`,
-      );
-    }
   }
 }
 
-function printSummary(
-  out: NodeJS.WritableStream,
-  results: readonly ChainSummaryLine[],
-  ms: number,
+/** One line for what stopped the run; a bug's stack only when asked for (SPEC 6). */
+export function reportProblem(
+  problem: { kind: 'output' | 'internal'; message: string; error: unknown },
   ctx: CommandContext,
 ): void {
-  const completed = results.filter((r) => r.final_status === 'completed').length;
-  const steps = results.reduce((n, r) => n + r.steps_executed, 0);
-  const style = out === ctx.stdout ? ctx.style : ctx.errStyle;
-  // With progress on screen each chain has its summary line already; JSON events have none.
-  if (out === ctx.stderr) for (const r of results) out.write(`${r.chain_id}: ${summaryLine(r, style)}\n`);
-  const failed = results.length - completed;
-  out.write(
-    `${results.length} chain${results.length === 1 ? '' : 's'}: ${style.green(`${completed} completed`)}${failed ? `, ${style.red(`${failed} terminated early`)}` : ''}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(ms)}\n`,
-  );
+  const stack = ctx.env.CXCHAIN_DEBUG === '1' && problem.error instanceof Error ? problem.error.stack : undefined;
+  const after =
+    problem.kind === 'output'
+      ? 'the run was stopped; what was in flight was cancelled and recorded where it still could be'
+      : 'the run was stopped; please report this with CXCHAIN_DEBUG=1 for the stack';
+  writeErr(ctx, `${ctx.errStyle.red('error:')} ${problem.message}; ${after}\n${stack ? `${stack}\n` : ''}`);
 }
 
-/** SPEC 8: failed steps as annotations at their lines, and the run as a table in the job summary. */
-function reportRunToGithub(
-  results: readonly ChainResult[],
-  chains: readonly ChainModel[],
-  ms: number,
-  place: AnnotationPlace & { redactor: Redactor },
-  out: NodeJS.WritableStream,
-  options: RunOptions,
-): void {
-  const locate = stepLocatorOf(chains);
-  out.write(place.redactor.text(formatStepAnnotations(results, locate, place)));
-  const link = githubFileLinker(place);
-  const summary = formatRunSummaryMarkdown(results, {
-    durationMs: ms,
-    locate,
-    ...(link ? { link } : {}),
-    ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}),
-  });
-  appendStepSummary(place.redactor.text(summary), place.env);
+/**
+ * `--report` and `--audit`, checked before anything is loaded or sent: one file per format, no
+ * file written by two outputs, no empty name.
+ */
+function parseOutputFlags(options: RunOptions, cwd: string): ReportTargets {
+  const targets: ReportTargets = {};
+  const owners = new Map<string, string>();
+  const claim = (file: string, flag: string) => {
+    const key = resolve(cwd, file);
+    const owner = owners.get(key);
+    if (owner !== undefined && owner !== flag)
+      throw new UsageError(`${flag} and ${owner} name the same file; give each output a file of its own`);
+    owners.set(key, flag);
+  };
+  if (options.audit !== undefined) {
+    if (options.audit.trim() === '') throw new UsageError('--audit needs a file name, e.g. --audit out/audit.jsonl');
+    claim(options.audit, `--audit ${options.audit}`);
+  }
+  for (const flag of options.report) {
+    const match = /^(json|junit)=(.*)$/.exec(flag);
+    if (!match) throw new UsageError(`--report ${JSON.stringify(flag)}: expected json=FILE or junit=FILE`);
+    const kind = match[1] as keyof ReportTargets;
+    const file = match[2] as string;
+    if (file.trim() === '')
+      throw new UsageError(`--report ${kind}= needs a file name, e.g. --report ${kind}=out/report`);
+    const earlier = targets[kind];
+    if (earlier !== undefined && resolve(cwd, earlier) !== resolve(cwd, file))
+      throw new UsageError(
+        `--report ${kind}= is given twice (${earlier} and ${file}); one ${kind} report per run, copy it afterwards if you need two`,
+      );
+    claim(file, `--report ${kind}=${file}`);
+    targets[kind] = file;
+  }
+  return targets;
 }
 
 function reportInvalidToGithub(
   diagnostics: readonly Diagnostic[],
   place: AnnotationPlace,
-  err: NodeJS.WritableStream,
-  options: RunOptions,
+  ctx: CommandContext,
+  label: string | undefined,
 ): void {
   // Beside the text on stderr; the runner reads workflow commands there as well as on stdout.
-  err.write(formatProblemAnnotations(diagnostics, place));
+  ctx.stderr.write(formatProblemAnnotations(diagnostics, place));
   const link = githubFileLinker(place);
-  appendStepSummary(
-    formatInvalidRunMarkdown(diagnostics, {
-      ...(link ? { link } : {}),
-      ...(options.shard ? { label: `shard ${formatShard(options.shard)}` } : {}),
-    }),
-    place.env,
-  );
+  const markdown = formatInvalidRunMarkdown(diagnostics, { ...(link ? { link } : {}), ...(label ? { label } : {}) });
+  warn(ctx, appendStepSummary(markdown, place.env).warning);
 }

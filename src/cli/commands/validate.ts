@@ -39,7 +39,8 @@ export async function validateCommand(paths: string[], options: ValidateOptions,
       `${ctx.style.green('✔')} ${count} (${result.files.length} file${result.files.length === 1 ? '' : 's'}${options.shard ? `, shard ${formatShard(options.shard)}` : ''})\n`,
     );
   } else {
-    ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
+    // The diagnostics are validate's product (SPEC 4), so they go to stdout like a clean result.
+    ctx.stdout.write(formatDiagnosticsText(result.diagnostics, { style: ctx.style }));
     // In a workflow the readable text stays in the log and each problem also lands on the PR diff.
     if (isGithubActions(ctx.env)) ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
   }

@@ -1,13 +1,15 @@
 import type { ChainModel } from '../../chain/index.js';
-import { runChain } from '../../engine/index.js';
-import { createAuditWriter } from '../../report/audit.js';
+import type { ChainResult } from '../../engine/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { neutralize } from '../../report/neutralize.js';
+import { openRunSession, type ConnectionOptions } from '../../session/index.js';
 import { startWatchSession, type CancelReason, type WatchEvent, type WatchStart } from '../../watch/index.js';
-import { openConnection, type ConnectionOptions } from '../connection.js';
-import { isTTY, type CommandContext } from '../context.js';
+import { warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { parseInputFlags } from '../inputs.js';
-import { createListrProgress } from '../render/listr-progress.js';
+import { createLiveTreeSink } from '../render/live-tree.js';
+import { createPlainLinesSink } from '../render/plain-lines.js';
+import { reportProblem } from './run.js';
 
 export interface WatchOptions extends ConnectionOptions {
   input: string[];
@@ -32,57 +34,57 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
   const given = parseInputFlags(options.input);
   const quit = listenForQuit(process.stdin, ctx);
   try {
-    const connection = await openConnection(options, ctx);
-    const { client, redactor } = connection;
-    let audit: ReturnType<typeof createAuditWriter> | undefined;
+    const session = await openRunSession({
+      ...options,
+      context: {
+        env: ctx.env,
+        warn: (line) => warn(ctx, line),
+        command: (line) => writeErr(ctx, `${line}\n`),
+      },
+    });
     const { style } = ctx;
-    const say = (line: string) => ctx.stdout.write(`${redactor.text(line)}\n`);
+    const say = (line: string) => ctx.stdout.write(`${session.redactor.text(line)}\n`);
     const time = () => style.dim(new Date().toTimeString().slice(0, 8));
+    let failed: number | undefined;
 
     const run = async (
       chain: ChainModel,
       { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal },
     ) => {
-      const progress = createListrProgress([chain], {
-        renderer: options.renderer,
-        isTTY: isTTY(ctx.stdout),
-        style,
-        redactor,
-      });
-      const result = await runChain(chain, {
-        client,
-        inputs,
-        signal,
-        env: ctx.env,
-        onSecret: (value) => redactor.add(value),
-        onEvent: (event) => {
-          audit?.write(event);
-          progress.onEvent(event);
-        },
-      });
-      await progress.done();
-      return result;
+      const out = (text: string) => ctx.stdout.write(text);
+      const progress =
+        options.renderer === 'default' && ctx.stdout.isTTY
+          ? createLiveTreeSink([chain], { style, write: () => undefined })
+          : createPlainLinesSink({ write: out, style, manyChains: false, runSummary: false });
+      const outcome = await session.run([chain], { sinks: [progress], inputsFor: () => inputs, signal, retain: true });
+      if (outcome.problem) {
+        // An output that cannot be written, or a bug, ends watching: the same exit codes as run.
+        reportProblem(outcome.problem, ctx);
+        failed ??= outcome.exitCode;
+        quit.stop(outcome.exitCode);
+      }
+      return outcome.results[0] as ChainResult;
     };
 
     // A finished run needs no line of its own: its progress ends with the chain's summary.
     const onEvent = (event: WatchEvent) => {
       switch (event.type) {
         case 'invalid':
-          say(`\n${time()} ${style.red('✖')} ${event.file} is not a valid chain; fix it and save again`);
+          say(`\n${time()} ${style.red('✖')} ${neutralize(event.file)} is not a valid chain; fix it and save again`);
           ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
           break;
         case 'needs_inputs':
           say(
-            `\n${time()} ${style.yellow('!')} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)} cannot run:`,
+            `\n${time()} ${style.yellow('!')} ${event.chain.chainId} ${style.dim(`(${neutralize(event.chain.file)})`)} cannot run:`,
           );
-          for (const problem of event.problems) say(`  ${problem}`);
+          for (const problem of event.problems) say(`  ${neutralize(problem)}`);
           break;
         case 'queued':
           say(`${time()} ${style.dim('…')} ${event.chain.chainId} changed; it runs when ${event.behind.chainId} ends`);
           break;
         case 'run_start':
           say(
-            `\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${event.chain.file})`)}`,
+            `\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${neutralize(event.chain.file)})`)}`,
           );
           break;
         case 'run_end':
@@ -92,20 +94,19 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
             );
           break;
         case 'deleted':
-          say(`\n${time()} ${style.yellow('−')} ${event.file} was deleted`);
+          say(`\n${time()} ${style.yellow('−')} ${neutralize(event.file)} was deleted`);
           break;
         case 'error':
-          say(`${time()} ${style.red('✖')} ${event.message}`);
+          say(`${time()} ${style.red('✖')} ${neutralize(event.message)}`);
           break;
       }
     };
 
     try {
-      if (options.audit) audit = createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor });
-      const session = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, run, onEvent });
-      const { start } = session;
+      const watching = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, run, onEvent });
+      const { start } = watching;
       if (start.diagnostics.some((d) => d.code === 'path.not_found')) {
-        await session.close();
+        await watching.close();
         ctx.stderr.write(formatDiagnosticsText(start.diagnostics, { style: ctx.errStyle }));
         ctx.stderr.write('nothing was watched: pass files or directories that exist\n');
         return EXIT.invalid;
@@ -113,18 +114,17 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
       printHeader(
         start,
         paths,
-        { target: connection.target, interactive: quit.interactive, runOnStart: options.runOnStart },
+        { target: session.target, interactive: quit.interactive, runOnStart: options.runOnStart },
         ctx,
         say,
       );
-      if (options.runOnStart) session.runAll();
+      if (options.runOnStart) watching.runAll();
       const code = await quit.requested;
-      await session.close();
+      await watching.close();
       say(style.dim('stopped watching'));
-      return code;
+      return failed ?? code;
     } finally {
-      audit?.close();
-      await connection.close();
+      await session.close();
     }
   } finally {
     quit.dispose();
@@ -165,6 +165,8 @@ interface QuitListener {
   requested: Promise<number>;
   /** Whether keys are read (stdin is a terminal). */
   interactive: boolean;
+  /** Quits with this code, as if asked to (an output failed). */
+  stop(code: number): void;
   /** Stops listening and gives the terminal back as it was. */
   dispose(): void;
 }
@@ -217,5 +219,5 @@ function listenForQuit(stdin: NodeJS.ReadStream, ctx: CommandContext): QuitListe
     stdin.on('data', onKeys);
     stdin.resume();
   }
-  return { requested, interactive, dispose };
+  return { requested, interactive, dispose, stop: (next) => request(next, false) };
 }

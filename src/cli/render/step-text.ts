@@ -1,4 +1,5 @@
-import type { StepResult } from '../../engine/index.js';
+import type { ChainEndEvent, RunEndEvent, StepResult } from '../../engine/index.js';
+import type { TextStyle } from '../../report/text-style.js';
 
 /** Human wording shared by every renderer, so the TTY tree, plain lines and summaries agree. */
 export function describeStepResult(r: StepResult): string {
@@ -30,4 +31,40 @@ export function formatMs(ms: number): string {
 
 export function formatWait(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A chain's outcome in one line: `completed: 3 passed in 58 ms (100%)`. */
+export function summaryLine(
+  e: Pick<
+    ChainEndEvent,
+    'final_status' | 'termination_reason' | 'counts' | 'total_latency_ms' | 'completion_rate_percent'
+  >,
+  style: TextStyle,
+): string {
+  const status =
+    e.final_status === 'completed'
+      ? style.green('completed')
+      : style.red(`terminated early (${e.termination_reason ?? ''})`);
+  const c = e.counts;
+  const parts = [
+    `${c.success} passed`,
+    c.fallback ? `${c.fallback} fallback` : '',
+    c.failed ? `${c.failed} failed` : '',
+    c.skipped ? `${c.skipped} skipped` : '',
+    c.cancelled ? `${c.cancelled} cancelled` : '',
+  ].filter(Boolean);
+  return `${status}: ${parts.join(', ')} in ${formatMs(e.total_latency_ms)} (${e.completion_rate_percent}%)`;
+}
+
+/** The run's last line: `3 chains: 3 completed; 9 steps run in 66 ms`. */
+export function runSummaryLine(end: RunEndEvent, style: TextStyle): string {
+  const { total, completed, terminated_early: early } = end.chains;
+  const steps = end.steps_executed;
+  const notStarted = total - completed - early;
+  const outcome = [
+    style.green(`${completed} completed`),
+    early ? style.red(`${early} terminated early`) : '',
+    notStarted ? style.yellow(`${notStarted} not started`) : '',
+  ].filter(Boolean);
+  return `${total} chain${total === 1 ? '' : 's'}: ${outcome.join(', ')}; ${steps} step${steps === 1 ? '' : 's'} run in ${formatMs(end.duration_ms)}`;
 }

@@ -1,15 +1,22 @@
 import { createClient, resolveConnection, ConfigError, type ConnectionFlags } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
-import { createRedactor, type Redactor } from '../report/redact.js';
+import { createRedactor, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
 import { createSimulator, parseRateLimit } from '../sim/index.js';
-import type { CommandContext } from './context.js';
 import { UsageError } from './exit-codes.js';
 
 export interface ConnectionOptions extends ConnectionFlags {
   sim: boolean;
   /** `--rate-limit N/s|N/m`: shared by every chain of the run. */
   rateLimit?: string | undefined;
+}
+
+export interface ConnectionContext {
+  env: NodeJS.ProcessEnv;
+  /** A warning for a person (stderr). */
+  warn(line: string): void;
+  /** A workflow command for the GitHub runner, which reads stderr too. */
+  command(line: string): void;
 }
 
 export interface Connection {
@@ -24,8 +31,20 @@ export interface Connection {
 /** Credentials the embedded simulator accepts when none are set (SPEC 4 `--sim`). */
 const SIM_CREDENTIALS = { CXONE_CLIENT_ID: 'cxchain-sim', CXONE_CLIENT_SECRET: 'cxchain-sim-secret' };
 
+/** The variables whose values are secrets, by name. */
+function secretVariables(env: NodeJS.ProcessEnv): [string, string][] {
+  return Object.entries(env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined &&
+      entry[1] !== '' &&
+      (entry[0] === 'CXONE_CLIENT_SECRET' ||
+        entry[0] === 'CXONE_ACCESS_KEY_SECRET' ||
+        entry[0].startsWith(SECRET_ENV_PREFIX)),
+  );
+}
+
 /** The client for `run` and `watch`: against the embedded simulator with `--sim`, else the tenant. */
-export async function openConnection(options: ConnectionOptions, ctx: CommandContext): Promise<Connection> {
+export async function openConnection(options: ConnectionOptions, ctx: ConnectionContext): Promise<Connection> {
   let rateLimit;
   try {
     rateLimit = options.rateLimit ? parseRateLimit(options.rateLimit) : undefined;
@@ -33,11 +52,13 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
     throw new UsageError(`--rate-limit: ${(error as Error).message}`);
   }
   // Every secret is known before any output; tokens join the moment the client obtains them.
-  const redactor = createRedactor([
-    ctx.env.CXONE_CLIENT_SECRET,
-    ctx.env.CXONE_ACCESS_KEY_SECRET,
-    ...secretValues(ctx.env),
-  ]);
+  const secrets = secretVariables(ctx.env);
+  for (const [name, value] of secrets)
+    if (value.length < MIN_SECRET_LENGTH)
+      ctx.warn(
+        `${name} is shorter than ${MIN_SECRET_LENGTH} characters: cxchain cannot redact so short a value from output safely; use a longer secret`,
+      );
+  const redactor = createRedactor(secrets.map(([, value]) => value));
   const mask = ctx.env.GITHUB_ACTIONS === 'true';
   const sim = options.sim ? await createSimulator({ port: 0 }) : undefined;
   let client: DataActionClient;
@@ -49,14 +70,18 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
       : options;
     const settings = resolveConnection(flags, env);
     target = sim ? `the built-in simulator at ${sim.url}` : (settings.baseUrl ?? settings.issuer ?? 'CXone');
-    redactor.add(settings.clientSecret, settings.accessKeySecret);
+    // HTTP Basic sends `id:secret` in base64, whose characters depend on what stands before the secret.
+    redactor.add(settings.clientSecret, `${settings.clientId}:${settings.clientSecret}`);
+    if (settings.accessKeySecret)
+      redactor.add(settings.accessKeySecret, `${settings.accessKeyId ?? ''}:${settings.accessKeySecret}`);
     client = createClient(settings, {
       rateLimit,
+      scrub: redactor.text,
       onToken: (token: string) => {
         redactor.add(token);
         // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
         // commands on stderr as well, which keeps stdout pure data for --renderer json.
-        if (mask) ctx.stderr.write(`::add-mask::${token}\n`);
+        if (mask) ctx.command(`::add-mask::${token}`);
       },
     });
   } catch (error) {
@@ -73,10 +98,4 @@ export async function openConnection(options: ConnectionOptions, ctx: CommandCon
       await sim?.close();
     },
   };
-}
-
-function secretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([name]) => name.startsWith(SECRET_ENV_PREFIX))
-    .map(([, value]) => value ?? '');
 }

@@ -1,0 +1,65 @@
+import type { RunEvent, StepResult } from '../../engine/index.js';
+import type { RunSink } from '../../report/sink.js';
+import type { TextStyle } from '../../report/text-style.js';
+import { describeStepResult, formatWait, runSummaryLine, summaryLine } from './step-text.js';
+
+export interface PlainLinesOptions {
+  write(line: string): void;
+  style: TextStyle;
+  /** Several chains interleave their lines, so each step line then names its chain. */
+  manyChains: boolean;
+  /** End with the run's line (`3 chains: 3 completed; …`). Default true; watch runs one chain at a time. */
+  runSummary?: boolean;
+}
+
+/**
+ * Progress as plain lines, for logs and pipes (`--renderer simple`, or stdout not a terminal):
+ * every line on one stream in one format, `<icon> <what> — <outcome>`, failures included.
+ * Events arrive redacted and neutralised: no server text can start a line of its own.
+ */
+export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
+  const { style, write } = options;
+  const stepName = (e: { chain_id: string; step_id: string; action_id: string }) =>
+    `${options.manyChains ? `${e.chain_id} › ` : ''}${e.step_id}${e.step_id !== e.action_id ? style.dim(` (${e.action_id})`) : ''}`;
+  const line = (icon: string, what: string, outcome?: string) =>
+    write(`${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
+  return {
+    name: 'progress',
+    audience: 'human',
+    event(event: RunEvent) {
+      switch (event.type) {
+        case 'chain_start':
+          return line('❯', `${event.chain_id} ${style.dim(event.file)}`);
+        case 'step_start':
+          return line('❯', stepName(event), event.fallback ? 'running fallback' : undefined);
+        case 'retry':
+          return line(
+            '↻',
+            stepName(event),
+            `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`,
+          );
+        case 'step_end':
+          return line(stepIcon(event.result, style), stepName(event), describeStepResult(event.result));
+        case 'chain_end':
+          return line(
+            event.final_status === 'completed' ? style.green('✔') : style.red('✖'),
+            `${event.chain_id} ${style.dim(event.file)}`,
+            summaryLine(event, style),
+          );
+        case 'run_end':
+          return options.runSummary === false ? undefined : write(`${runSummaryLine(event, style)}\n`);
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+/** ✔ passed, ⚠ saved by its fallback, ✖ failed or cut off while running, ↓ never ran. */
+export function stepIcon(result: StepResult, style: TextStyle): string {
+  if (result.status === 'success') return style.green('✔');
+  if (result.status === 'fallback') return style.yellow('⚠');
+  if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null))
+    return style.dim('↓');
+  return style.red('✖');
+}
