@@ -12,4 +12,5 @@ export {
   type SimActionSpec,
 } from './sim/index.js';
 export { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED, type Redactor } from './report/redact.js';
+export { neutralize, neutralizeValue } from './report/neutralize.js';
 export { formatJunit } from './report/junit.js';

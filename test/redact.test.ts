@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { neutralize, neutralizeValue } from '../src/report/neutralize.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED } from '../src/report/redact.js';
 
 /** Mulberry32: the same few hundred cases on every run. */
@@ -199,5 +200,52 @@ describe('redaction: passwords in URLs, cut text, short secrets', () => {
     const proto = r.value(JSON.parse('{"__proto__": {"x": 1}}') as object);
     assert.deepEqual(Object.keys(proto), ['__proto__'], '__proto__ stays an own key');
     assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  });
+});
+
+describe('neutralize: control characters in human-readable output', () => {
+  test('each class is escaped readably', () => {
+    const cases: [string, string][] = [
+      ['\n', '\\n'],
+      ['\r', '\\r'],
+      ['\t', '\\t'],
+      ['\x00', '\\x00'],
+      ['\x07', '\\x07'],
+      ['\x1b', '\\x1b'],
+      ['\x1f', '\\x1f'],
+      ['\x7f', '\\x7f'],
+      ['\u0080', '\\u0080'],
+      ['\u0085', '\\u0085'],
+      ['\u009b', '\\u009b'],
+      ['\u009f', '\\u009f'],
+      ['\u2028', '\\u2028'],
+      ['\u2029', '\\u2029'],
+      ...[0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069].map((code): [string, string] => [
+        String.fromCharCode(code),
+        `\\u${code.toString(16)}`,
+      ]),
+    ];
+    for (const [raw, escaped] of cases) assert.equal(neutralize(`a${raw}b`), `a${escaped}b`, escaped);
+  });
+
+  test('no server text can start a workflow command or send a terminal escape', () => {
+    const hostile = 'ok\n::error file=x::pwned\r\n\x1b]8;;http://evil\x1b\\link\u0085::set-output::x';
+    const safe = neutralize(hostile);
+    for (const c of ['\n', '\r', '\x1b', '\u0085']) assert.equal(safe.includes(c), false, JSON.stringify(c));
+    assert.equal(safe, 'ok\\n::error file=x::pwned\\r\\n\\x1b]8;;http://evil\\x1b\\link\\u0085::set-output::x');
+  });
+
+  test('ordinary text is left alone: letters beyond ASCII, emoji, backslashes', () => {
+    for (const text of ['Grüße aus Köln', '東京 · مرحبا · שלום', '😀👍🏽 👩‍👩‍👧', 'C:\\path\\n is not a newline', ''])
+      assert.equal(neutralize(text), text);
+  });
+
+  test('neutralizeValue copies keys and strings at any depth', () => {
+    assert.deepEqual(neutralizeValue({ 'k\ney': ['v\x1b', 1, null, { x: '\u2028' }] }), {
+      'k\\ney': ['v\\x1b', 1, null, { x: '\\u2028' }],
+    });
+    let deep: unknown = '\n';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.doesNotThrow(() => neutralizeValue(deep));
   });
 });
