@@ -9,7 +9,8 @@ export {
   type AuthMethod,
   type Grant,
 } from './settings.js';
-export { hintFor } from './hints.js';
+export { hintFor, ANSWER_HINTS } from './hints.js';
+export { MAX_JSON_DEPTH } from './answer.js';
 export { isRetryable, backoffDelay, retryAfterMs } from './retry.js';
 export { MAX_ANSWER_BYTES } from './http.js';
 export {
