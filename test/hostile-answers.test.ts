@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createClient, MAX_JSON_DEPTH, type ConnectionSettings, type ExecuteRequest } from '../src/cxone/index.js';
+import {
+  createClient,
+  MAX_JSON_DEPTH,
+  type AttemptInfo,
+  type ConnectionSettings,
+  type ExecuteRequest,
+  type RequestInfo,
+} from '../src/cxone/index.js';
 import { createRedactor } from '../src/report/redact.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -188,5 +195,91 @@ describe('hostile answers cannot stop the process or leak a secret (SPEC 5, 6)',
     assert.equal(token.ok ? '' : token.error.kind, 'auth');
     assert.match(token.ok ? '' : token.error.message, /it is not JSON: "<html>\\ny+\*\*\*/);
     assert.deepEqual(leakedRuns(token.ok ? '' : token.error.message, secret), []);
+  });
+});
+
+describe('onRequest: called before each execute request leaves (SPEC 6 `request` event)', () => {
+  let tenant: Awaited<ReturnType<typeof hostileTenant>>;
+  before(async () => {
+    tenant = await hostileTenant();
+  });
+  after(() => tenant.close());
+  beforeEach(() => tenant.reset());
+
+  test('once per sent request, before the server receives it, numbered like onAttempt', async () => {
+    let calls = 0;
+    tenant.answer((_req, res) => res.writeHead(++calls < 3 ? 503 : 200).end('{"ok":true}'));
+    const requests: RequestInfo[] = [];
+    const attempts: AttemptInfo[] = [];
+    const req = request({
+      onRequest: (info) => {
+        tenant.hook();
+        requests.push(info);
+      },
+      onAttempt: (info) => attempts.push(info),
+    });
+    const r = await createClient(tenant.settings()).execute(req);
+    assert.equal(r.ok, true);
+    assert.equal(r.attempts, 3);
+    assert.deepEqual(
+      tenant.received.map((x) => x.hookCalls),
+      [1, 2, 3],
+      'each request arrived after its own onRequest call',
+    );
+    assert.deepEqual(
+      requests.map((x) => [x.attempt, x.requestId, x.idempotencyKey]),
+      attempts.map((a) => [a.attempt, a.requestId, req.idempotencyKey]),
+    );
+    assert.deepEqual(
+      requests.map((x) => x.requestId),
+      tenant.received.map((x) => x.headers['x-request-id']),
+    );
+  });
+
+  test('not called for attempts that never sent a request; the numbering still follows onAttempt', async () => {
+    tenant.failTokens(1);
+    const requests: RequestInfo[] = [];
+    const attempts: AttemptInfo[] = [];
+    const r = await createClient(tenant.settings()).execute(
+      request({ onRequest: (info) => requests.push(info), onAttempt: (info) => attempts.push(info) }),
+    );
+    assert.equal(r.ok, true);
+    assert.deepEqual(
+      attempts.map((a) => a.attempt),
+      [1, 2],
+      'the token failure was attempt 1',
+    );
+    assert.deepEqual(
+      requests.map((x) => x.attempt),
+      [2],
+    );
+    assert.equal(tenant.received.length, 1);
+
+    // Cancelled while waiting for the rate limit: no request, no call.
+    const limited = createClient(tenant.settings(), { rateLimit: { limit: 1, windowMs: 60_000 } });
+    const seen: RequestInfo[] = [];
+    assert.equal((await limited.execute(request({ onRequest: (info) => seen.push(info) }))).ok, true);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const waiting = await limited.execute(request({ signal: stop.signal, onRequest: (info) => seen.push(info) }));
+    assert.equal(waiting.ok ? '' : waiting.error.kind, 'cancelled');
+    assert.equal(seen.length, 1);
+    assert.equal(tenant.received.length, 2);
+  });
+
+  test('aborting the signal inside onRequest keeps the request from being sent', async () => {
+    const stop = new AbortController();
+    const attempts: AttemptInfo[] = [];
+    const r = await createClient(tenant.settings()).execute(
+      request({ signal: stop.signal, onRequest: () => stop.abort(), onAttempt: (a) => attempts.push(a) }),
+    );
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.kind, 'cancelled');
+      assert.match(r.error.message, /cancelled before it was sent/);
+    }
+    assert.equal(r.attempts, 0, 'an unsent request is not an attempt');
+    assert.deepEqual(attempts, []);
+    assert.equal(tenant.received.length, 0, 'the server saw no request');
   });
 });

@@ -47,10 +47,11 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const throttle = createThrottle(options.rateLimit, now, sleep);
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
-  /** One attempt: token, base URL, then the execute request. */
+  /** One attempt (numbered `number` if it is sent): token, base URL, then the execute request. */
   const attempt = async (
     request: ExecuteRequest,
     requestId: string,
+    number: number,
   ): Promise<
     { ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)
   > => {
@@ -91,6 +92,15 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
           kind: 'global_timeout',
           message: `${what}: the rate limit has no free slot before the chain's global timeout`,
         }),
+      };
+    request.onRequest?.({ attempt: number, requestId, idempotencyKey: request.idempotencyKey });
+    // The hook is the caller's last word: one that could not record the request stops it here.
+    if (request.signal?.aborted)
+      return {
+        ok: false,
+        unsent: true,
+        sent: false,
+        error: { kind: 'cancelled', message: `${what}: cancelled before it was sent` },
       };
     const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
@@ -133,7 +143,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     for (;;) {
       const requestId = randomUUID();
       const t0 = performance.now();
-      const result = await attempt(request, requestId);
+      const result = await attempt(request, requestId, attempts + 1);
       const latencyMs = performance.now() - t0;
       if (!result.ok && result.unsent) return { ok: false, error: result.error, attempts, latencyMs: done() };
       attempts += 1;

@@ -22,6 +22,7 @@ export {
   type FailureKind,
   type RetryPolicy,
   type AttemptInfo,
+  type RequestInfo,
   type RetryInfo,
 } from './types.js';
 export { createThrottle, type RateLimit, type Throttle } from './throttle.js';
