@@ -11,5 +11,6 @@ export {
   type SimActions,
   type SimActionSpec,
 } from './sim/index.js';
-export { createRedactor, REDACTED, type Redactor } from './report/redact.js';
+export { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED, type Redactor } from './report/redact.js';
+export { neutralize, neutralizeValue } from './report/neutralize.js';
 export { formatJunit } from './report/junit.js';

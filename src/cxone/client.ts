@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { httpError, outcomeError, withHint } from './errors.js';
+import { readAnswerData } from './answer.js';
+import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
 import { createHttp, stopSignal, type HttpAnswer, type StopReason } from './http.js';
 import { backoffDelay, isRetryable, retryAfterMs } from './retry.js';
 import type { ConnectionSettings } from './settings.js';
@@ -18,10 +19,14 @@ export interface ClientOptions {
   onToken?: ((token: string) => void) | undefined;
   /** The tenant's limit, shared by every execution of this client. Default none. */
   rateLimit?: RateLimit | undefined;
-  /** Applied to server text before it is cut or reshaped into a message. Default none. */
-  scrub?: (text: string) => string;
   /** Answers larger than this fail the step. Default 10 MiB (SPEC 5). */
   maxAnswerBytes?: number;
+  /**
+   * Makes server-provided text safe before the client cuts, previews or folds it into a message
+   * (the run's `redactor.text`), so a secret across a cut cannot leave a piece behind. Default
+   * identity.
+   */
+  scrub?: Scrub;
 }
 
 /** One failed attempt, with what the retry decision needs. */
@@ -36,12 +41,13 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
+  const scrub = options.scrub ?? ((text: string) => text);
   const http = createHttp(options.maxAnswerBytes !== undefined ? { maxBytes: options.maxAnswerBytes } : {});
-  const tokens = createTokenProvider(settings, { http, now, onToken: options.onToken });
+  const tokens = createTokenProvider(settings, { http, now, onToken: options.onToken, scrub });
   const throttle = createThrottle(options.rateLimit, now, sleep);
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
-  /** One attempt: token, base URL, then the execute request. */
+  /** One attempt (numbered `number` if it is sent): token, base URL, then the execute request. */
   const attempt = async (
     request: ExecuteRequest,
     requestId: string,
@@ -88,8 +94,14 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
         }),
       };
     request.onRequest?.({ attempt: number, requestId, idempotencyKey: request.idempotencyKey });
+    // The hook is the caller's last word: one that could not record the request stops it here.
     if (request.signal?.aborted)
-      return { ok: false, unsent: true, sent: false, error: { kind: 'cancelled', message: `${what}: cancelled` } };
+      return {
+        ok: false,
+        unsent: true,
+        sent: false,
+        error: { kind: 'cancelled', message: `${what}: cancelled before it was sent` },
+      };
     const outcome = await http.send({
       url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
@@ -115,23 +127,11 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
       };
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300)
-      return { ok: false, error: httpError(what, answer), sent: true, answer, token: token.value };
-    if (answer.text.trim() === '') return { ok: true, status: answer.status, data: null };
-    try {
-      return { ok: true, status: answer.status, data: JSON.parse(answer.text) };
-    } catch {
-      const preview = answer.text.trim().slice(0, 80).replace(/\s+/g, ' ');
-      const type = answer.headers.get('content-type') ?? 'no content type';
-      return {
-        ok: false,
-        error: withHint({
-          kind: 'invalid_response',
-          message: `${what}: answered ${answer.status} but the body is not JSON (${type}): ${JSON.stringify(preview)}`,
-          httpStatus: answer.status,
-        }),
-        sent: true,
-      };
-    }
+      return { ok: false, error: httpError(what, answer, scrub), sent: true, answer, token: token.value };
+    const read = readAnswerData(what, answer, scrub);
+    return read.ok
+      ? { ok: true, status: answer.status, data: read.data }
+      : { ok: false, error: read.error, sent: true };
   };
 
   const execute = async (request: ExecuteRequest): Promise<ExecuteResult> => {

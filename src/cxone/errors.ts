@@ -1,11 +1,23 @@
-import { hintFor } from './hints.js';
+import { ANSWER_HINTS, hintFor } from './hints.js';
 import type { HttpAnswer, HttpOutcome } from './http.js';
 import type { FailureKind, StepError } from './types.js';
 
 const SERVER_MESSAGE_CHARS = 500;
 
-/** What the server said in an error answer: its `message`, `code` and `contextId`/`correlationId`. */
-export function parseErrorBody(text: string): Pick<StepError, 'serverMessage' | 'code' | 'contextId'> {
+/** Makes server-provided text safe to show (the run's redactor); identity by default. */
+export type Scrub = (text: string) => string;
+
+const asIs: Scrub = (text) => text;
+
+/**
+ * What the server said in an error answer: its `message`, `code` and `contextId`/`correlationId`.
+ * Each is scrubbed before it is cut to 500 characters, so a secret the cut runs through cannot
+ * leave a piece too short for redaction to recognise (SPEC 6).
+ */
+export function parseErrorBody(
+  text: string,
+  scrub: Scrub = asIs,
+): Pick<StepError, 'serverMessage' | 'code' | 'contextId'> {
   const out: Pick<StepError, 'serverMessage' | 'code' | 'contextId'> = {};
   let body: unknown;
   try {
@@ -16,38 +28,41 @@ export function parseErrorBody(text: string): Pick<StepError, 'serverMessage' | 
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const message = firstString(b.message, b.error_description, b.error, b.Message);
-    if (message) out.serverMessage = message.slice(0, SERVER_MESSAGE_CHARS);
+    if (message) out.serverMessage = scrub(message).trim().slice(0, SERVER_MESSAGE_CHARS);
     const code = firstString(
       b.code,
       b.errorCode,
       typeof b.error === 'string' && message !== b.error ? b.error : undefined,
     );
-    if (code) out.code = code;
+    if (code) out.code = scrub(code).trim();
     const contextId = firstString(b.contextId, b.correlationId, b.ContextId, b.CorrelationId);
-    if (contextId) out.contextId = contextId;
-  } else if (text.trim()) {
-    out.serverMessage = text.trim().slice(0, SERVER_MESSAGE_CHARS);
+    if (contextId) out.contextId = scrub(contextId).trim();
+  } else {
+    const said = scrub(text).trim();
+    if (said) out.serverMessage = said.slice(0, SERVER_MESSAGE_CHARS);
   }
   return out;
 }
 
+/** The first non-blank string as it is (scrub before trimming), else the first number. */
 function firstString(...values: unknown[]): string | undefined {
-  for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
+  for (const v of values) if (typeof v === 'string' && v.trim()) return v;
   for (const v of values) if (typeof v === 'number') return String(v);
   return undefined;
 }
 
-/** A StepError for a non-2xx answer, its message built from context (STYLE 3). */
-export function httpError(what: string, answer: HttpAnswer): StepError {
-  const server = parseErrorBody(answer.text);
-  const status = `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
+/** A StepError for a non-2xx answer, its message built from context (STYLE 3); server text is scrubbed. */
+export function httpError(what: string, answer: HttpAnswer, scrub: Scrub = asIs): StepError {
+  const server = parseErrorBody(answer.text, scrub);
+  const statusText = scrub(answer.statusText);
+  const status = `${answer.status}${statusText ? ` ${statusText}` : ''}`;
   const kind: FailureKind =
     answer.status === 429 ? 'rate_limited' : answer.status === 401 || answer.status === 403 ? 'auth' : 'http';
-  const said = server.serverMessage && server.serverMessage !== answer.statusText ? ` — ${server.serverMessage}` : '';
+  const said = server.serverMessage && server.serverMessage !== statusText ? ` — ${server.serverMessage}` : '';
   let message = `${what}: ${status}${said}`;
   const location = answer.headers.get('location');
   if (answer.status >= 300 && answer.status < 400 && location)
-    message += ` (redirects to ${location}; point the URL there)`;
+    message += ` (redirects to ${scrub(location)}; point the URL there)`;
   return withHint({ kind, message, httpStatus: answer.status, ...server });
 }
 
@@ -64,12 +79,16 @@ export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: t
     case 'cancelled':
       return { kind: 'cancelled', message: `${what}: cancelled` };
     default:
-      if (outcome.tooLarge)
-        return withHint({
+      if (outcome.tooLarge) {
+        const error: StepError = {
           kind: 'invalid_response',
           message: `${what}: ${outcome.message} and was cut off`,
           ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}),
-        });
+        };
+        // A failing status has its own hint; a success that is too large came from the right place.
+        const failed = outcome.status !== undefined && (outcome.status < 200 || outcome.status >= 300);
+        return failed ? withHint(error) : { ...error, hint: ANSWER_HINTS.tooLarge };
+      }
       return withHint({ kind: 'network', message: `${what}: ${outcome.message}` });
   }
 }

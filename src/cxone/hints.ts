@@ -29,3 +29,16 @@ export function hintFor(kind: FailureKind, httpStatus?: number): string | undefi
       return undefined;
   }
 }
+
+/**
+ * Hints for a 2xx answer cxchain refuses to read (SPEC 5). The endpoint was right, so these point
+ * at what the action returns, not at the base URL.
+ */
+export const ANSWER_HINTS = {
+  tooDeep:
+    "the action's answer nests deeper than cxchain reads (1,000 levels): check what the action's script or the service behind it returns, in the action's execution logs",
+  notUtf8:
+    "the action's answer must be UTF-8 JSON: check the encoding the action's script or the service behind it returns, in the action's execution logs",
+  tooLarge:
+    "have the action return less (filter or page the data in the action's script), or check its execution logs for a runaway answer",
+} as const;

@@ -11,8 +11,10 @@ export interface HttpAnswer {
   status: number;
   statusText: string;
   headers: Headers;
-  /** The body as text; empty for no body. */
+  /** The body as text; empty for no body. Bytes that are not UTF-8 are read as U+FFFD. */
   text: string;
+  /** Whether the body was valid UTF-8, so `text` is exactly what the server sent (SPEC 5). */
+  utf8: boolean;
 }
 
 export type HttpOutcome =
@@ -49,12 +51,13 @@ export function createHttp(options: { maxBytes?: number } = {}): Http {
   const send = async (request: HttpRequest): Promise<HttpOutcome> => {
     const stop = stopSignal(request);
     try {
-      const response = await $fetch.raw<string, 'text'>(request.url, {
+      // Bytes, not text: Response.text() would hide invalid UTF-8 behind U+FFFD.
+      const response = await $fetch.raw<ArrayBuffer, 'arrayBuffer'>(request.url, {
         method: request.method,
         headers: request.headers,
         ...(request.body !== undefined ? { body: request.body } : {}),
         retry: 0,
-        responseType: 'text',
+        responseType: 'arrayBuffer',
         ignoreResponseError: true,
         signal: stop.signal,
       });
@@ -64,7 +67,7 @@ export function createHttp(options: { maxBytes?: number } = {}): Http {
           status: response.status,
           statusText: response.statusText,
           headers: response.headers,
-          text: response._data ?? '',
+          ...decodeBody(response._data),
         },
       };
     } catch (error) {
@@ -79,6 +82,19 @@ export function createHttp(options: { maxBytes?: number } = {}): Http {
     }
   };
   return { send, close: transport.close };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+/** The body as text, and whether it was valid UTF-8. A BOM is dropped, as Response.text() does. */
+function decodeBody(bytes: ArrayBuffer | undefined): { text: string; utf8: boolean } {
+  if (bytes === undefined) return { text: '', utf8: true };
+  try {
+    return { text: strictUtf8.decode(bytes), utf8: true };
+  } catch {
+    return { text: lenientUtf8.decode(bytes), utf8: false };
+  }
 }
 
 export interface StopSignal {

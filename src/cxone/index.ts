@@ -9,7 +9,8 @@ export {
   type AuthMethod,
   type Grant,
 } from './settings.js';
-export { hintFor } from './hints.js';
+export { hintFor, ANSWER_HINTS } from './hints.js';
+export { MAX_JSON_DEPTH } from './answer.js';
 export { isRetryable, backoffDelay, retryAfterMs } from './retry.js';
 export { MAX_ANSWER_BYTES } from './http.js';
 export {
@@ -21,6 +22,7 @@ export {
   type FailureKind,
   type RetryPolicy,
   type AttemptInfo,
+  type RequestInfo,
   type RetryInfo,
 } from './types.js';
 export { createThrottle, type RateLimit, type Throttle } from './throttle.js';

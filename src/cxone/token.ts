@@ -1,4 +1,4 @@
-import { httpError, outcomeError, withHint } from './errors.js';
+import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
 import type { Http, HttpAnswer } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import type { StepError } from './types.js';
@@ -29,12 +29,15 @@ export interface TokenProviderOptions {
   now: () => number;
   /** Called with each new token the moment it is obtained (GitHub Actions masks it). */
   onToken?: ((token: string) => void) | undefined;
+  /** Applied to server-provided text before it is cut or quoted in a message. Default identity. */
+  scrub?: Scrub | undefined;
 }
 
 /** OAuth2 for CXone (SPEC 5): client credentials or the access-key password grant, with issuer discovery. */
 export function createTokenProvider(settings: ConnectionSettings, options: TokenProviderOptions): TokenProvider {
   const { now, http } = options;
-  const discover = (url: string, field: string) => discoverUrl(http, url, field, now);
+  const scrub = options.scrub ?? ((text: string) => text);
+  const discover = (url: string, field: string) => discoverUrl(http, url, field, now, scrub);
   const issued: string[] = [];
   let cached: { token: string; refreshAt: number } | undefined;
   let pendingToken: Promise<AuthOutcome<string>> | undefined;
@@ -63,7 +66,8 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       form.set('client_id', settings.clientId);
       form.set('client_secret', settings.clientSecret);
     }
-    const what = `token request to ${url.value}`;
+    // The URL may come from a discovery document: server text like any other.
+    const what = `token request to ${scrub(url.value)}`;
     const outcome = await http.send({
       url: url.value,
       method: 'POST',
@@ -80,7 +84,7 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
       };
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300) {
-      const error = httpError(what, answer);
+      const error = httpError(what, answer, scrub);
       // Any refusal other than throttling is about the credentials, whatever its status.
       const server =
         answer.status >= 500
@@ -102,7 +106,8 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     const body = parseJson(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = typeof body?.access_token === 'string' ? body.access_token : '';
     if (!token) {
-      const said = body === undefined ? ` (it is not JSON: ${JSON.stringify(answer.text.trim().slice(0, 80))})` : '';
+      const said =
+        body === undefined ? ` (it is not JSON: ${JSON.stringify(scrub(answer.text).trim().slice(0, 80))})` : '';
       return {
         ok: false,
         error: withHint({
@@ -154,7 +159,13 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
   };
 }
 
-async function discoverUrl(http: Http, url: string, field: string, now: () => number): Promise<AuthOutcome<string>> {
+async function discoverUrl(
+  http: Http,
+  url: string,
+  field: string,
+  now: () => number,
+  scrub: Scrub,
+): Promise<AuthOutcome<string>> {
   const what = `discovery document ${url}`;
   const outcome = await http.send({
     url,
@@ -170,7 +181,7 @@ async function discoverUrl(http: Http, url: string, field: string, now: () => nu
       sent: outcome.stopped ? true : outcome.sent,
     };
   if (outcome.answer.status < 200 || outcome.answer.status >= 300)
-    return { ok: false, error: httpError(what, outcome.answer), sent: true, answer: outcome.answer };
+    return { ok: false, error: httpError(what, outcome.answer, scrub), sent: true, answer: outcome.answer };
   const value = (parseJson(outcome.answer.text) as Record<string, unknown> | undefined)?.[field];
   if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
     return {

@@ -62,6 +62,16 @@ export interface RetryInfo {
   waitSource: 'retry-after' | 'backoff';
 }
 
+/** What `ExecuteRequest.onRequest` is told about a request about to leave. */
+export interface RequestInfo {
+  /** The number this attempt will have: the same numbering as `AttemptInfo.attempt`. */
+  attempt: number;
+  /** The request's `X-Request-ID`. */
+  requestId: string;
+  /** The request's `Idempotency-Key`, the same for every attempt of the execution. */
+  idempotencyKey: string;
+}
+
 export interface ExecuteRequest {
   actionId: string;
   /** JSON body; already resolved, no expressions. */
@@ -78,10 +88,15 @@ export interface ExecuteRequest {
   /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
   signal?: AbortSignal;
   /**
-   * Called synchronously just before each execute request is handed to the HTTP layer; when the
-   * signal is aborted by then, the request is not sent.
+   * Called synchronously right before each execute request is handed to the HTTP layer, once the
+   * token and the rate-limit slot are obtained: the last moment to record a request that may reach
+   * the server (SPEC 6: the `request` audit line is written before the request leaves). Not called
+   * for attempts that never get that far (a token that could not be obtained). If `signal` is
+   * aborted when it returns, the request is not sent and the result is `cancelled`, with the
+   * attempt not counted: a caller that fails to record the request aborts the signal here. An
+   * exception it throws is not caught: `execute` rejects with it.
    */
-  onRequest?: (info: { attempt: number; requestId: string; idempotencyKey: string }) => void;
+  onRequest?: (info: RequestInfo) => void;
   onAttempt?: (info: AttemptInfo) => void;
   onRetry?: (info: RetryInfo) => void;
 }

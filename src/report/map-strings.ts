@@ -1,0 +1,44 @@
+/**
+ * A copy of `value` with `map` applied to every string in it, keys included. Arrays stay arrays;
+ * any other object becomes a plain object of its own enumerable properties. Shared references
+ * (and cycles) are copied once, so the copy has the shape of the original.
+ *
+ * An explicit stack, not recursion: a server's answer may nest as deep as it likes, and a stack
+ * overflow while printing it would take the whole run down (SPEC 5: no answer can stop the process).
+ */
+export function mapStrings<T>(value: T, map: (text: string) => string): T {
+  const copies = new Map<object, unknown>();
+  const pending: [source: object, target: unknown[] | Record<string, unknown>][] = [];
+  const copyOf = (item: unknown): unknown => {
+    if (typeof item === 'string') return map(item);
+    if (item === null || typeof item !== 'object') return item;
+    const known = copies.get(item);
+    if (known !== undefined) return known;
+    const target: unknown[] | Record<string, unknown> = Array.isArray(item) ? new Array<unknown>(item.length) : {};
+    copies.set(item, target);
+    pending.push([item, target]);
+    return target;
+  };
+  const root = copyOf(value);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [source, target] = next;
+    if (Array.isArray(target)) {
+      const items = source as unknown[];
+      for (let i = 0; i < items.length; i++) target[i] = copyOf(items[i]);
+      continue;
+    }
+    for (const [key, item] of Object.entries(source)) {
+      const name = map(key);
+      // A plain assignment of `__proto__` would set the prototype instead (JSON.parse makes it an own key).
+      if (name === '__proto__')
+        Object.defineProperty(target, name, {
+          value: copyOf(item),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else target[name] = copyOf(item);
+    }
+  }
+  return root as T;
+}
