@@ -1,5 +1,6 @@
 import { PLAIN, type TextStyle } from './text-style.js';
 import { readFileSync } from 'node:fs';
+import { neutralize } from './neutralize.js';
 import type { Diagnostic } from '../chain/diagnostics.js';
 
 export interface TextFormatOptions {
@@ -19,17 +20,19 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
     if (!texts.has(file)) texts.set(file, (options.readText ?? readFileQuietly)(file)?.split(/\r?\n/));
     return texts.get(file)?.[line - 1];
   };
+  // File names, messages and source lines come from files: escaped, so none can start a line.
   const blocks = diagnostics.map((d) => {
-    const where = d.line ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file;
-    const lines = [`${style.bold(where)}  ${style.red('error')}  ${d.message} ${style.dim(`[${d.code}]`)}`];
+    const where = neutralize(d.line ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file);
+    const lines = [`${style.bold(where)}  ${style.red('error')}  ${neutralize(d.message)} ${style.dim(`[${d.code}]`)}`];
     const source = d.line ? lineOf(d.file, d.line) : undefined;
     if (d.line && source !== undefined && source.length <= 400) {
       const gutter = String(d.line).padStart(5);
-      const caretPad = source.slice(0, Math.max(0, (d.column ?? 1) - 1)).replace(/[^\t]/g, ' ');
-      lines.push(style.dim(`${gutter} | `) + source.replace(/\t/g, '→'));
-      lines.push(`${' '.repeat(gutter.length)}${style.dim(' | ')}${caretPad.replace(/\t/g, ' ')}${style.red('^')}`);
+      const shown = (text: string) => neutralize(text.replace(/\t/g, '→'));
+      const caretPad = [...shown(source.slice(0, Math.max(0, (d.column ?? 1) - 1)))].map(() => ' ').join('');
+      lines.push(style.dim(`${gutter} | `) + shown(source));
+      lines.push(`${' '.repeat(gutter.length)}${style.dim(' | ')}${caretPad}${style.red('^')}`);
     }
-    if (d.hint) lines.push(`${style.cyan('  fix:')} ${d.hint}`);
+    if (d.hint) lines.push(`${style.cyan('  fix:')} ${neutralize(d.hint)}`);
     return lines.join('\n');
   });
   if (options.summary === false) return `${blocks.join('\n\n')}\n`;
