@@ -31,10 +31,17 @@ export {
 export {
   compileTemplate,
   parseReference,
+  isProblem,
+  isVariableRoot,
   EXPRESSION_ROOTS,
+  VARIABLE_PREFIXES,
+  VARIABLE_NAME,
   type Reference,
+  type ReferenceProblem,
   type Template,
   type ExpressionRoot,
+  type ExpressionErrorCode,
+  type VariableRoot,
 } from './expression.js';
 export {
   BUILTIN_DEFAULTS,
