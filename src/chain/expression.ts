@@ -235,3 +235,19 @@ function checkShape(
       );
   }
 }
+
+/** Every reference in a compiled template, in document order. */
+export function referencesOf(template: Template): Reference[] {
+  switch (template.kind) {
+    case 'literal':
+      return [];
+    case 'ref':
+      return [template.ref];
+    case 'text':
+      return template.parts.filter((part): part is Reference => typeof part !== 'string');
+    case 'object':
+      return template.entries.flatMap(([, value]) => referencesOf(value));
+    case 'array':
+      return template.items.flatMap(referencesOf);
+  }
+}

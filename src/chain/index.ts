@@ -33,6 +33,7 @@ export {
   parseReference,
   isProblem,
   isVariableRoot,
+  referencesOf,
   EXPRESSION_ROOTS,
   VARIABLE_PREFIXES,
   VARIABLE_NAME,
@@ -45,6 +46,7 @@ export {
 } from './expression.js';
 export {
   BUILTIN_DEFAULTS,
+  templatesOf,
   type ChainModel,
   type StepModel,
   type StepFallback,

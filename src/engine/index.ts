@@ -1,7 +1,17 @@
 export { runChain, type RunChainOptions } from './run-chain.js';
 export { runChains, type RunChainsOptions } from './run-chains.js';
 export { resolveTemplate, resolveReference, UnresolvedReference, type ResolveContext } from './resolve.js';
-export { readVariable, variableOf, SECRET_ENV_PREFIX, VAR_ENV_PREFIX } from './environment.js';
+export {
+  checkVariables,
+  describeMissingVariable,
+  readVariable,
+  variableOf,
+  SECRET_ENV_PREFIX,
+  VAR_ENV_PREFIX,
+  type MissingVariable,
+  type UsedSecret,
+  type VariableCheck,
+} from './environment.js';
 export { applyInputDefaults, checkInputs, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';
