@@ -20,7 +20,7 @@ import {
 } from '../../report/run-github.js';
 import type { Redactor } from '../../report/redact.js';
 import { openConnection, type ConnectionOptions } from '../connection.js';
-import { inputsForChains, parseInputFlags } from '../inputs.js';
+import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { isTTY, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createListrProgress, summaryLine } from '../render/listr-progress.js';
@@ -72,9 +72,11 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
+  const secrets = variablesForChains(loaded.chains, ctx.env); // SPEC 3.2: all set, or nothing is sent
   await checkReportTargets(reports);
   const connection = await openConnection(options, ctx);
   const { client, redactor } = connection;
+  redactor.add(...secrets.map((secret) => secret.value));
   let audit: ReturnType<typeof createAuditWriter> | undefined;
   try {
     audit = options.audit ? createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor }) : undefined;
