@@ -102,7 +102,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
 
     try {
       if (options.audit) audit = createAuditWriter(options.audit, { payloads: options.auditPayloads, redactor });
-      const session = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, run, onEvent });
+      const session = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, env: ctx.env, run, onEvent });
       const { start } = session;
       if (start.diagnostics.some((d) => d.code === 'path.not_found')) {
         await session.close();
