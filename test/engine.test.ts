@@ -248,11 +248,11 @@ steps:
   test('secrets.* come from CXCHAIN_SECRET_* and are reported for redaction', async () => {
     const seen: string[] = [];
     const c = chain(
-      `version: 1\nchain_id: sec\nsteps:\n  - action_id: da-echo\n    payload: { key: "\${{ secrets.CRM_KEY }}", who: "\${{ env.CXCHAIN_TEST_USER }}" }\n`,
+      `version: 1\nchain_id: sec\nsteps:\n  - action_id: da-echo\n    payload: { key: "\${{ secrets.CRM_KEY }}", who: "\${{ vars.TEST_USER }}" }\n`,
     );
     const result = await runChain(c, {
       client,
-      env: { CXCHAIN_SECRET_CRM_KEY: 's3cr3t-value', CXCHAIN_TEST_USER: 'ops' },
+      env: { CXCHAIN_SECRET_CRM_KEY: 's3cr3t-value', CXCHAIN_VAR_TEST_USER: 'ops' },
       onSecret: (v) => seen.push(v),
     });
     assert.equal(result.final_status, 'completed');

@@ -81,6 +81,11 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
         'secret',
         '  - action_id: da-echo\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n  - action_id: da-broken\n    payload: { key: "${{ secrets.CRM_KEY }}" }\n',
       ),
+      'vars/uses.yaml': CHAIN(
+        'uses',
+        '  - id: first\n    action_id: da-echo\n    payload: { n: 1 }\n  - action_id: da-echo\n    payload: { key: "${{ secrets.API_KEY }}", region: "${{ vars.REGION }}" }\n',
+      ),
+      'env/env.yaml': CHAIN('env', '  - action_id: da-echo\n    payload: { s: "${{ env.CXONE_CLIENT_SECRET }}" }\n'),
     }));
   });
   after(async () => {
@@ -166,6 +171,53 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(sim.requests[0]?.body, { id: typed, limit: 1 }, typed);
     }
+  });
+
+  test('every vars.* and secrets.* is checked before anything is sent; all missing ones in one error', async () => {
+    const r = await runCli(['run', 'vars'], { cwd: dir, env });
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    assert.match(r.stderr, /CXCHAIN_SECRET_API_KEY is not set \(used by secrets\.API_KEY in vars\/uses\.yaml\)/);
+    assert.match(r.stderr, /CXCHAIN_VAR_REGION is not set \(used by vars\.REGION in vars\/uses\.yaml\)/);
+    assert.equal(r.stderr.match(/^error:/gm)?.length, 1, 'one error names both');
+    assert.equal(sim.requests.length, 0);
+    assert.equal(sim.tokenRequests.length, 0);
+  });
+
+  test('with them set, vars.* reach the payload as text and the secrets.* value appears nowhere', async () => {
+    const secret = 'api-key-3e7d51c0';
+    const r = await runCli(
+      [
+        'run',
+        'vars',
+        '--renderer',
+        'json',
+        '--report',
+        'json=out/v.json',
+        '--audit',
+        'out/v.jsonl',
+        '--audit-payloads',
+      ],
+      { cwd: dir, env: { ...env, CXCHAIN_SECRET_API_KEY: secret, CXCHAIN_VAR_REGION: 'eu-central' } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      sim.requests.map((q) => q.body),
+      [{ n: 1 }, { key: secret, region: 'eu-central' }],
+    );
+    const report = await readFile(join(dir, 'out/v.json'), 'utf8');
+    const audit = await readFile(join(dir, 'out/v.jsonl'), 'utf8');
+    for (const [name, text] of Object.entries({ stdout: r.stdout, stderr: r.stderr, report, audit }))
+      assert.equal(text.includes(secret), false, `the secret leaked into ${name}`);
+    assert.match(audit, /"region":"eu-central"/, 'a variable is plain text');
+    assert.match(audit, /"key":"\*\*\*"/);
+  });
+
+  test('a chain reading env.* is refused at load time and nothing is sent', async () => {
+    const r = await runCli(['run', 'env'], { cwd: dir, env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /env\/env\.yaml:\d+:\d+ +error +.*not reachable from a chain.*\[chain\.env_reference\]/);
+    assert.equal(r.stderr.includes('Sup3r-Secret-Value!'), false);
+    assert.equal(sim.requests.length, 0);
   });
 
   test('a report that cannot be written stops the run before any request', async () => {

@@ -93,6 +93,30 @@ const BAD: Record<string, { text: string | Buffer; expect: [string, number, numb
     text: 'version: 1\nchain_id: c\ninputs:\n  region: {}\nsteps:\n  - action_id: a\n    payload:\n      v: ${{ inputs.regoin }}\n',
     expect: [['chain.unknown_input', 8, 10]],
   },
+  'env-ref.yaml': {
+    text: ok('    payload:\n      auth: "Bearer ${{ env.GITHUB_TOKEN }}"\n'),
+    expect: [['chain.env_reference', 6, 21]],
+  },
+  'env-fallback.yaml': {
+    text: ok(
+      '    on_failure: fallback\n    fallback:\n      action_id: b\n      payload: { s: "${{ env.CXONE_CLIENT_SECRET }}" }\n',
+    ),
+    expect: [['chain.env_reference', 8, 22]],
+  },
+  'env-key.yaml': {
+    text: ok('    payload:\n      ${{ env.HOME }}: x\n'),
+    expect: [
+      ['expr.syntax', 6, 7],
+      ['chain.env_reference', 6, 7],
+    ],
+  },
+  'bad-var-name.yaml': {
+    text: ok('    payload: { region: "in ${{ vars.my-region }}", key: "${{ secrets[\'1KEY\'] }}" }\n'),
+    expect: [
+      ['chain.bad_variable_name', 5, 28],
+      ['chain.bad_variable_name', 5, 58],
+    ],
+  },
   'no-fallback.yaml': { text: ok('    on_failure: fallback\n'), expect: [['chain.missing_fallback', 5, 17]] },
   'bad-expr.yaml': { text: ok('    payload:\n      v: ${{ steps.a.output + 1 }}\n'), expect: [['expr.syntax', 6, 10]] },
   'a-list.yaml': { text: '- version: 1\n', expect: [['yaml.not_mapping', 1, 1]] },
@@ -159,6 +183,25 @@ describe('validate: messages a newcomer can act on', () => {
       assert.match(r.stdout, /unknown key `retyr` in `steps\[0\]`; did you mean `retry`\?/);
       assert.match(r.stdout, /\n {6}\| {17}\^\n/, 'caret under column 17');
       assert.match(r.stdout, /5 problems in 1 file/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('`env.NAME` says the environment is out of reach and what to use; another unknown root lists the roots', async () => {
+    const { dir, cleanup } = await tempDir({
+      'c.yaml': ok('    payload:\n      t: ${{ env.GITHUB_TOKEN }}\n      u: ${{ envs.X }}\n'),
+    });
+    try {
+      const r = await runCli(['validate', '--format', 'json', 'c.yaml'], { cwd: dir });
+      assert.equal(r.code, 2);
+      const [env, other] = (JSON.parse(r.stdout) as { diagnostics: JsonDiagnostic[] }).diagnostics;
+      assert.equal(env?.code, 'chain.env_reference');
+      assert.match(env?.message ?? '', /the runner's environment is not reachable from a chain/);
+      assert.match(env?.message ?? '', /`vars\.GITHUB_TOKEN` and set CXCHAIN_VAR_GITHUB_TOKEN/);
+      assert.match(env?.message ?? '', /`secrets\.GITHUB_TOKEN` and set CXCHAIN_SECRET_GITHUB_TOKEN/);
+      assert.deepEqual([other?.code, other?.line, other?.column], ['expr.syntax', 7, 10]);
+      assert.match(other?.message ?? '', /starts with one of inputs, steps, chain, run, vars, secrets$/);
     } finally {
       await cleanup();
     }

@@ -349,6 +349,37 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
     }
   });
 
+  test('a chain whose vars.* or secrets.* is not set cannot run and says which variable to set', async () => {
+    const needsKey = (v: number) =>
+      chain('keyed', `{ key: "\${{ secrets.WATCH_KEY }}", v: ${v} }`, 'outputs:\n  r: ${{ vars.WATCH_MODE }}\n');
+    const { dir, cleanup } = await tempDir({
+      'keyed.yaml': needsKey(0),
+      'region.yaml': chain('region', '{ region: "${{ vars.WATCH_REGION }}" }'),
+    });
+    const w = await startWatch(['.', '--run-on-start'], {
+      cwd: dir,
+      env: { ...env, CXCHAIN_VAR_WATCH_REGION: 'ap-south', CXCHAIN_VAR_WATCH_MODE: '' },
+    });
+    try {
+      assert.match(
+        w.out(),
+        /keyed \(keyed\.yaml\) cannot run yet:\n {2}CXCHAIN_SECRET_WATCH_KEY is not set \(used by secrets\.WATCH_KEY in keyed\.yaml\)\n {2}CXCHAIN_VAR_WATCH_MODE is empty, which counts as not set \(used by vars\.WATCH_MODE in keyed\.yaml\)\n/,
+      );
+      await waitFor('the run on start', () => sim.requests.length === 1, w.out);
+      assert.deepEqual(bodies(), [{ region: 'ap-south' }]);
+      writeFileSync(join(dir, 'keyed.yaml'), needsKey(1));
+      await w.see(
+        /! keyed \(keyed\.yaml\) cannot run:\n {2}CXCHAIN_SECRET_WATCH_KEY is not set/,
+        'the missing variable on change',
+      );
+      await quiet();
+      assert.equal(sim.requests.length, 1);
+    } finally {
+      assert.equal((await w.stop()).code, 130);
+      await cleanup();
+    }
+  });
+
   test('an empty folder is watched; files added to it and to a new subfolder run, other files are ignored', async () => {
     const { dir, cleanup } = await tempDir({ 'chains/README.md': '# chains\n' });
     const w = await startWatch(['chains'], { cwd: dir, env });

@@ -34,6 +34,10 @@ export const DIAGNOSTIC_CODES = [
   'chain.self_ref',
   'chain.unknown_step',
   'chain.unknown_input',
+  /** `env.NAME`: the runner's environment is not reachable from a chain (SPEC 3.2). */
+  'chain.env_reference',
+  /** A `vars.NAME` / `secrets.NAME` whose NAME cannot end an environment variable name. */
+  'chain.bad_variable_name',
   'chain.bad_default',
   'chain.retry_bounds',
   'expr.syntax',

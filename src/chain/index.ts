@@ -31,13 +31,22 @@ export {
 export {
   compileTemplate,
   parseReference,
+  isProblem,
+  isVariableRoot,
+  referencesOf,
   EXPRESSION_ROOTS,
+  VARIABLE_PREFIXES,
+  VARIABLE_NAME,
   type Reference,
+  type ReferenceProblem,
   type Template,
   type ExpressionRoot,
+  type ExpressionErrorCode,
+  type VariableRoot,
 } from './expression.js';
 export {
   BUILTIN_DEFAULTS,
+  templatesOf,
   type ChainModel,
   type StepModel,
   type StepFallback,

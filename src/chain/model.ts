@@ -129,6 +129,20 @@ export function buildModel(
   return chain;
 }
 
+/**
+ * Every template of a chain, in document order: whatever the runner may resolve, so a check of
+ * what a chain reads (the variables it needs) cannot miss a place the runner reads from.
+ */
+export function templatesOf(chain: ChainModel): Template[] {
+  const templates: Template[] = [];
+  for (const step of chain.steps) {
+    templates.push(step.payload);
+    if (step.fallback) templates.push(step.fallback.kind === 'action' ? step.fallback.payload : step.fallback.output);
+  }
+  if (chain.outputs) templates.push(chain.outputs);
+  return templates;
+}
+
 function fallbackOf(
   step: StepDocument,
   template: Template | undefined,

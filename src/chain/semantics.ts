@@ -20,8 +20,8 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   const out: Diagnostic[] = [];
   const report = (code: DiagnosticCode, path: DocPath, message: string, hint?: string, key = false) =>
     out.push(diagnostic(code, source.file, positionOf(source, path, key), message, hint));
-  const reportRef = (code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string) =>
-    out.push(diagnostic(code, source.file, positionOfText(source, path, text), message, hint));
+  const reportRef = (code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string, key = false) =>
+    out.push(diagnostic(code, source.file, positionOfText(source, path, text, key), message, hint));
   const chain = isRecord(data) ? data : {};
   const steps = Array.isArray(chain.steps) ? chain.steps.map((s) => (isRecord(s) ? s : {})) : [];
   const defaults = isRecord(chain.defaults) ? chain.defaults : {};
@@ -109,7 +109,11 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   };
   const compile = (value: unknown, docPath: DocPath, stepIndex: number | undefined): Template => {
     const compiled = compileTemplate(value, docPath);
-    for (const error of compiled.errors) report('expr.syntax', error.docPath, error.message, undefined, error.key);
+    for (const error of compiled.errors) {
+      if (error.expression !== undefined)
+        reportRef(error.code, error.docPath, error.expression, error.message, error.hint, error.key);
+      else report(error.code, error.docPath, error.message, error.hint, error.key);
+    }
     checkRefs(compiled.references, stepIndex);
     return compiled.template;
   };

@@ -327,15 +327,25 @@ export function positionOf(source: ChainSource, path: DocPath, key = false): Pos
   return toPosition(source.lineCounter, offset);
 }
 
-/** Like `positionOf`, but at `needle` inside the node's source text when it is there (an expression in a string). */
-export function positionOfText(source: ChainSource, path: DocPath, needle: string): Position {
-  const node = source.doc.getIn(path, true);
+/**
+ * Like `positionOf`, but at `needle` inside the node's source text when it is there (an
+ * expression in a string); with `key`, inside the key at `path` rather than its value.
+ */
+export function positionOfText(source: ChainSource, path: DocPath, needle: string, key = false): Position {
+  const node = key ? keyNodeAt(source, path) : source.doc.getIn(path, true);
   const range = isNode(node) ? node.range : undefined;
   if (range) {
     const at = source.text.indexOf(needle, range[0]);
     if (at !== -1 && at < range[1]) return toPosition(source.lineCounter, at);
   }
-  return positionOf(source, path);
+  return positionOf(source, path, key);
+}
+
+function keyNodeAt(source: ChainSource, path: DocPath): unknown {
+  const parent = source.doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const last = String(path.at(-1));
+  return parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last)?.key;
 }
 
 /** Offset of the first byte that breaks UTF-8; decode errors carry no offset. */

@@ -1,5 +1,11 @@
 import type { ChainModel } from '../chain/index.js';
-import { checkInputs, parseInputFlag } from '../engine/index.js';
+import {
+  checkInputs,
+  checkVariables,
+  describeMissingVariable,
+  parseInputFlag,
+  type UsedSecret,
+} from '../engine/index.js';
 import { UsageError } from './exit-codes.js';
 
 /** `--input name=value` flags, parsed once. */
@@ -36,4 +42,15 @@ export function inputsForChains(
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return byChain;
+}
+
+/**
+ * Checks the `vars.*` and `secrets.*` the selected chains use before anything runs (SPEC 3.2):
+ * every one that is not set is named in one usage error. Returns the secrets that are set, so
+ * they are redacted from the first byte out.
+ */
+export function variablesForChains(chains: readonly ChainModel[], env: NodeJS.ProcessEnv): UsedSecret[] {
+  const { missing, secrets } = checkVariables(chains, env);
+  if (missing.length) throw new UsageError(missing.map(describeMissingVariable).join('\n'));
+  return secrets;
 }

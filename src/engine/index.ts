@@ -1,12 +1,17 @@
 export { runChain, type RunChainOptions } from './run-chain.js';
 export { ChainRunError, runChains, type RunChainsOptions } from './run-chains.js';
+export { resolveTemplate, resolveReference, UnresolvedReference, type ResolveContext } from './resolve.js';
 export {
-  resolveTemplate,
-  resolveReference,
-  UnresolvedReference,
+  checkVariables,
+  describeMissingVariable,
+  readVariable,
+  variableOf,
   SECRET_ENV_PREFIX,
-  type ResolveContext,
-} from './resolve.js';
+  VAR_ENV_PREFIX,
+  type MissingVariable,
+  type UsedSecret,
+  type VariableCheck,
+} from './environment.js';
 export { applyInputDefaults, checkInputs, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';

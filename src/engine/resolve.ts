@@ -1,4 +1,5 @@
 import type { Reference, Template } from '../chain/index.js';
+import { readVariable, variableOf } from './environment.js';
 import type { StepStatus } from './result.js';
 
 /** What expressions can read during a run (SPEC 3.2). */
@@ -8,6 +9,7 @@ export interface ResolveContext {
   steps: ReadonlyMap<string, { status: StepStatus; output: unknown }>;
   chainId: string;
   runId: string;
+  /** Where `vars.*` (`CXCHAIN_VAR_*`) and `secrets.*` (`CXCHAIN_SECRET_*`) are read; nothing else in it is. */
   env: NodeJS.ProcessEnv;
   /** Called with every `secrets.*` value read, so outputs can redact it. */
   onSecret?: (value: string) => void;
@@ -23,8 +25,6 @@ export class UnresolvedReference extends Error {
     super(`${ref.text}: ${reason}`);
   }
 }
-
-export const SECRET_ENV_PREFIX = 'CXCHAIN_SECRET_';
 
 /** Resolves a compiled template; a whole-value expression keeps its type, embedded ones become text. */
 export function resolveTemplate(template: Template, ctx: ResolveContext): unknown {
@@ -56,20 +56,17 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
       if (!(name in ctx.inputs) || ctx.inputs[name] === undefined)
         throw new UnresolvedReference(ref, `the input \`${name}\` has no value (set it with --input ${name}=…)`);
       return walk(ref, ctx.inputs[name], rest, `inputs.${name}`);
-    case 'env': {
-      const value = ctx.env[name];
-      if (value === undefined) throw new UnresolvedReference(ref, `the environment variable \`${name}\` is not set`);
-      return walk(ref, value, rest, `env.${name}`);
-    }
+    case 'vars':
     case 'secrets': {
-      const value = ctx.env[`${SECRET_ENV_PREFIX}${name}`];
+      // `run` checks every variable before it starts; a library caller may not have.
+      const value = readVariable(ctx.env, ref.root, name);
       if (value === undefined)
         throw new UnresolvedReference(
           ref,
-          `the secret \`${name}\` is not set (set the environment variable ${SECRET_ENV_PREFIX}${name})`,
+          `\`${ref.root}.${name}\` is not set (set the environment variable ${variableOf(ref.root, name)})`,
         );
-      ctx.onSecret?.(value);
-      return walk(ref, value, rest, `secrets.${name}`);
+      if (ref.root === 'secrets') ctx.onSecret?.(value);
+      return walk(ref, value, rest, `${ref.root}.${name}`);
     }
     case 'steps': {
       const step = ctx.steps.get(name);

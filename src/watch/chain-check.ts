@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { diagnostic, readChainFile, validateParsed, type ChainModel, type Diagnostic } from '../chain/index.js';
-import { checkInputs } from '../engine/index.js';
+import { checkInputs, checkVariables, describeMissingVariable } from '../engine/index.js';
 
 /** One file checked on its own, plus the cross-file rule watch can keep: unique chain ids. */
 export type Checked =
   /** The file is not there any more (an editor's temporary file, or a delete still on its way). */
   | { kind: 'gone' }
   | { kind: 'invalid'; diagnostics: Diagnostic[] }
-  /** A valid chain; it can run when `problems` is empty. */
+  /** A valid chain; it can run when `problems` (inputs or variables missing) is empty. */
   | { kind: 'valid'; chain: ChainModel; inputs: Record<string, unknown>; problems: string[] };
 
 export interface ChainCheckerOptions {
@@ -16,6 +16,8 @@ export interface ChainCheckerOptions {
   cwd: string;
   /** `--input` values by name; each chain gets those it declares. */
   inputs: Readonly<Record<string, unknown>>;
+  /** Where `vars.*` and `secrets.*` are read. */
+  env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -60,6 +62,8 @@ export function createChainChecker(options: ChainCheckerOptions) {
       chain.inputs.some((input) => input.name === name),
     );
     const { values, problems } = checkInputs(chain, Object.fromEntries(declared));
+    // SPEC 3.2: a variable that is not set stops the chain like a missing required input.
+    problems.push(...checkVariables([chain], options.env).missing.map(describeMissingVariable));
     return { kind: 'valid', chain, inputs: values, problems };
   };
 

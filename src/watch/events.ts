@@ -22,7 +22,7 @@ export interface InputProblems {
 export type WatchEvent =
   /** A file changed and is not a valid chain; watching goes on. */
   | { type: 'invalid'; file: string; diagnostics: Diagnostic[] }
-  /** A file changed to a valid chain that still cannot run (e.g. a required `--input` is missing). */
+  /** A file changed to a valid chain that still cannot run (a required `--input` or a variable is missing). */
   | ({ type: 'needs_inputs' } & InputProblems)
   /** A chain changed while another one runs; it runs when that one ends. */
   | { type: 'queued'; chain: ChainModel; behind: ChainModel }

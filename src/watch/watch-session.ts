@@ -14,6 +14,8 @@ export interface WatchSessionOptions {
   debounceMs?: number;
   /** `--input` values by name; each chain gets those it declares. Default none. */
   inputs?: Readonly<Record<string, unknown>>;
+  /** Where `vars.*` and `secrets.*` are read: a chain whose variables are not set does not run. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /**
    * Runs one chain; must settle soon after `signal` aborts (the engine's `runChain` does). The
    * caller supplies it, with its progress display and audit.
@@ -32,6 +34,7 @@ export function resolveWatchOptions(options: WatchSessionOptions): ResolvedOptio
     cwd: options.cwd ?? process.cwd(),
     debounceMs: options.debounceMs ?? 100,
     inputs: options.inputs ?? {},
+    env: options.env ?? process.env,
     run: options.run,
     onEvent: options.onEvent,
   };
@@ -45,7 +48,7 @@ export interface WatchStart {
   chains: ChainModel[];
   /** Problems of the paths and files, as `validate` reports them. */
   diagnostics: Diagnostic[];
-  /** Valid chains that cannot run yet, e.g. a required input not given. */
+  /** Valid chains that cannot run yet, e.g. a required input not given or a variable not set. */
   needsInputs: InputProblems[];
   /** `--input` names no valid chain declares. */
   unusedInputs: string[];
@@ -81,7 +84,7 @@ interface Running extends Pending {
 export async function startWatchSession(input: WatchSessionOptions): Promise<WatchSession> {
   const options = resolveWatchOptions(input);
   const { cwd, onEvent } = options;
-  const checker = createChainChecker({ cwd, inputs: options.inputs });
+  const checker = createChainChecker({ cwd, inputs: options.inputs, env: options.env });
   const display = (path: string) => {
     const rel = relative(cwd, path);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;

@@ -12,7 +12,7 @@ import type { ReportTargets } from '../../report/report-writer.js';
 import { createGithubRunSink, formatInvalidRunMarkdown, formatRunSummaryMarkdown } from '../../report/run-github.js';
 import type { RunSink } from '../../report/sink.js';
 import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
-import { inputsForChains, parseInputFlags } from '../inputs.js';
+import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
@@ -63,6 +63,8 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     return EXIT.ok;
   }
   const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
+  // SPEC 3.2: every vars.* and secrets.* the chains use is set, or nothing is sent.
+  variablesForChains(loaded.chains, ctx.env);
   const session = await openRunSession({
     ...options,
     context: {

@@ -103,7 +103,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     };
 
     try {
-      const watching = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, run, onEvent });
+      const watching = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, env: ctx.env, run, onEvent });
       const { start } = watching;
       if (start.diagnostics.some((d) => d.code === 'path.not_found')) {
         await watching.close();
