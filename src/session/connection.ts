@@ -1,7 +1,7 @@
 import { createClient, resolveConnection, ConfigError, type ConnectionFlags } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
-import { createRedactor, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
+import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
 import { createSimulator, parseRateLimit } from '../sim/index.js';
 import { UsageError } from './exit-codes.js';
 
@@ -54,7 +54,7 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
   // Every secret is known before any output; tokens join the moment the client obtains them.
   const secrets = secretVariables(ctx.env);
   for (const [name, value] of secrets)
-    if (value.length < MIN_SECRET_LENGTH)
+    if (isTooShortToRedact(value))
       ctx.warn(
         `${name} is shorter than ${MIN_SECRET_LENGTH} characters: cxchain cannot redact so short a value from output safely; use a longer secret`,
       );
