@@ -14,3 +14,12 @@ export {
 export { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED, type Redactor } from './report/redact.js';
 export { neutralize, neutralizeValue } from './report/neutralize.js';
 export { formatJunit } from './report/junit.js';
+export {
+  openRunSession,
+  EXIT,
+  type RunOutcome,
+  type RunSession,
+  type RunSessionOptions,
+  type SessionRunOptions,
+} from './session/index.js';
+export type { RunSink } from './report/sink.js';
