@@ -1,3 +1,4 @@
+import type { ConnectionContext } from '../session/index.js';
 import { guardOutput, type Output } from './output.js';
 import { createStyle, type Style } from './style.js';
 
@@ -38,4 +39,13 @@ export function writeErr(ctx: CommandContext, text: string): void {
   } catch {
     // Nowhere left to report it; the exit code still says what happened.
   }
+}
+
+/** How the run session talks to a person from a command: warnings and workflow commands on stderr. */
+export function sessionContext(ctx: CommandContext): ConnectionContext {
+  return {
+    env: ctx.env,
+    warn: (line) => warn(ctx, line),
+    command: (line) => writeErr(ctx, `${line}\n`),
+  };
 }

@@ -15,3 +15,4 @@ export {
 export { applyInputDefaults, checkInputs, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';
+export { notRunResult } from './result.js';

@@ -95,3 +95,20 @@ export function toErrorData(error: StepError): StepErrorData {
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** A step that never ran: skipped after an abort or the global timeout, or cancelled before it started. */
+export function notRunResult(
+  ref: Pick<StepResult, 'step_index' | 'step_id' | 'action_id'>,
+  status: 'skipped' | 'cancelled',
+): StepResult {
+  return {
+    ...ref,
+    status,
+    http_status: null,
+    attempts: 0,
+    latency_ms: 0,
+    started_at: null,
+    response_data: null,
+    error: null,
+  };
+}

@@ -4,6 +4,7 @@ import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.
 import type { ChainEvent, ErrorSummary, EventListener, StepRef } from './events.js';
 import { resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
 import {
+  notRunResult,
   round2,
   toErrorData,
   type AuditEntry,
@@ -74,7 +75,7 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
     if (!termination && options.signal?.aborted) termination = 'cancelled';
     if (!termination && now() >= deadline) termination = 'global_timeout';
     if (termination) {
-      const skipped = notRun(step, termination === 'cancelled' ? 'cancelled' : 'skipped');
+      const skipped = notRunResult(refOf(step), termination === 'cancelled' ? 'cancelled' : 'skipped');
       results.push(skipped);
       emit({ type: 'step_end', ...refOf(step), result: skipped });
       continue;
@@ -301,19 +302,6 @@ function summarize(error: StepError): ErrorSummary {
 
 function refOf(step: StepModel): StepRef {
   return { step_index: step.index, step_id: step.id, action_id: step.actionId };
-}
-
-function notRun(step: StepModel, status: 'skipped' | 'cancelled'): StepResult {
-  return {
-    ...refOf(step),
-    status,
-    http_status: null,
-    attempts: 0,
-    latency_ms: 0,
-    started_at: null,
-    response_data: null,
-    error: null,
-  };
 }
 
 function countStatuses(results: readonly StepResult[]): StepCounts {

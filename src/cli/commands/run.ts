@@ -13,7 +13,7 @@ import { createGithubRunSink, formatInvalidRunMarkdown, formatRunSummaryMarkdown
 import type { RunSink } from '../../report/sink.js';
 import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
-import { warn, writeErr, type CommandContext } from '../context.js';
+import { sessionContext, warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
 import { createLiveTreeSink } from '../render/live-tree.js';
@@ -67,11 +67,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   variablesForChains(loaded.chains, ctx.env);
   const session = await openRunSession({
     ...options,
-    context: {
-      env: ctx.env,
-      warn: (line) => warn(ctx, line),
-      command: (line) => writeErr(ctx, `${line}\n`),
-    },
+    context: sessionContext(ctx),
   });
   try {
     return await runWithSignals(session, ctx, async () => {

@@ -4,7 +4,7 @@ import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { neutralize } from '../../report/neutralize.js';
 import { openRunSession, type ConnectionOptions } from '../../session/index.js';
 import { startWatchSession, type CancelReason, type WatchEvent, type WatchStart } from '../../watch/index.js';
-import { warn, writeErr, type CommandContext } from '../context.js';
+import { sessionContext, type CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { parseInputFlags } from '../inputs.js';
 import { createLiveTreeSink } from '../render/live-tree.js';
@@ -36,11 +36,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
   try {
     const session = await openRunSession({
       ...options,
-      context: {
-        env: ctx.env,
-        warn: (line) => warn(ctx, line),
-        command: (line) => writeErr(ctx, `${line}\n`),
-      },
+      context: sessionContext(ctx),
     });
     const { style } = ctx;
     const say = (line: string) => ctx.stdout.write(`${session.redactor.text(line)}\n`);

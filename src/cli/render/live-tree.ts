@@ -1,6 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { ChainModel } from '../../chain/index.js';
-import type { RunEvent, StepResult } from '../../engine/index.js';
+import { notRunResult, type RunEvent, type StepResult } from '../../engine/index.js';
 import { neutralize } from '../../report/neutralize.js';
 import type { RunSink } from '../../report/sink.js';
 import type { Style } from '../style.js';
@@ -161,26 +161,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
         channel.started.resolve();
         const chain = chainsByFile.get(file);
         chain?.steps.forEach((step, index) =>
-          channel.steps[index]?.resolve(notRun(step.index, step.id, step.actionId)),
+          channel.steps[index]?.resolve(
+            notRunResult({ step_index: step.index, step_id: step.id, action_id: step.actionId }, 'cancelled'),
+          ),
         );
       }
       await drawn;
       options.write(`${runSummaryLine(end, style)}\n`);
     },
-  };
-}
-
-function notRun(index: number, id: string, actionId: string): StepResult {
-  return {
-    step_index: index,
-    step_id: id,
-    action_id: actionId,
-    status: 'cancelled',
-    http_status: null,
-    attempts: 0,
-    latency_ms: 0,
-    started_at: null,
-    response_data: null,
-    error: null,
   };
 }
