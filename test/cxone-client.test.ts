@@ -315,7 +315,8 @@ describe('CXone client: tokens', () => {
     const client = createClient(settingsFor(sim, { clientSecret: 'wrong-secret-123' }));
     const r = await client.execute(request('da-echo'));
     assert.equal(r.ok, false);
-    assert.equal(r.attempts, 1);
+    assert.equal(r.attempts, 0, 'no execute request was sent');
+    assert.equal(r.tokenAttempts, 1, 'a refused token is not asked for again');
     if (!r.ok) {
       assert.equal(r.error.kind, 'auth');
       assert.equal(r.error.httpStatus, 401);

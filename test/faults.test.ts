@@ -61,7 +61,9 @@ describe('faults: each gives the spec failure kind and a hint', () => {
     await down.close();
     const r = await createClient(settings(sim.url, `${down.url}/oauth/token`)).execute(request());
     assert.equal(r.ok, false);
-    assert.equal(r.attempts, 3);
+    // SPEC 5: an attempt is an execute request sent; token requests are counted apart.
+    assert.equal(r.attempts, 0);
+    assert.equal(r.tokenAttempts, 3);
     if (!r.ok) {
       assert.equal(r.error.kind, 'network');
       assert.match(r.error.message, /token request .*connection refused/);
@@ -76,7 +78,8 @@ describe('faults: each gives the spec failure kind and a hint', () => {
     try {
       const r = await createClient(settings(sim.url, `${garbage.url}/oauth/token`)).execute(request());
       assert.equal(r.ok, false);
-      assert.equal(r.attempts, 1);
+      assert.equal(r.attempts, 0);
+      assert.equal(r.tokenAttempts, 1);
       if (!r.ok) {
         assert.equal(r.error.kind, 'auth');
         assert.match(r.error.message, /no access_token/);

@@ -236,7 +236,7 @@ describe('onRequest: called before each execute request leaves (SPEC 6 `request`
     );
   });
 
-  test('not called for attempts that never sent a request; the numbering still follows onAttempt', async () => {
+  test('not called while the token is being retried; the numbering follows onAttempt', async () => {
     tenant.failTokens(1);
     const requests: RequestInfo[] = [];
     const attempts: AttemptInfo[] = [];
@@ -244,14 +244,16 @@ describe('onRequest: called before each execute request leaves (SPEC 6 `request`
       request({ onRequest: (info) => requests.push(info), onAttempt: (info) => attempts.push(info) }),
     );
     assert.equal(r.ok, true);
+    // SPEC 5: a token request that failed is not an attempt; it is counted apart.
     assert.deepEqual(
       attempts.map((a) => a.attempt),
-      [1, 2],
-      'the token failure was attempt 1',
+      [1],
+      'the token failure was not an attempt',
     );
+    assert.equal(r.tokenAttempts, 2);
     assert.deepEqual(
       requests.map((x) => x.attempt),
-      [2],
+      [1],
     );
     assert.equal(tenant.received.length, 1);
 

@@ -52,7 +52,7 @@ describe('the run session contains failures (issue 11)', () => {
     CXONE_CLIENT_ID: 'session-test',
     CXONE_CLIENT_SECRET: 'session-test-secret',
   });
-  const context = () => ({ env: env(), warn: () => undefined, command: () => undefined });
+  const context = () => ({ env: env(), warn: () => undefined, note: () => undefined, command: () => undefined });
 
   test('a sink that throws is a bug: the run stops, exit 70, the other sinks still get run_end', async () => {
     const { dir, cleanup } = await tempDir();

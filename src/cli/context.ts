@@ -46,6 +46,7 @@ export function sessionContext(ctx: CommandContext): ConnectionContext {
   return {
     env: ctx.env,
     warn: (line) => warn(ctx, line),
+    note: (line) => writeErr(ctx, `${ctx.errStyle.dim(line)}\n`),
     command: (line) => writeErr(ctx, `${line}\n`),
   };
 }

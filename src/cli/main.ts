@@ -116,6 +116,14 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
         .default('default'),
     )
     .addOption(shardOption())
+    .addOption(
+      new Option(
+        '--rate-limit-scope <scope>',
+        "with --shard I/N: run (default) divides --rate-limit among the N shards; shard takes it as this shard's own",
+      )
+        .choices(['run', 'shard'])
+        .default('run'),
+    )
     .addOption(followSymlinksOption())
     .action(async (paths: string[], opts: RunOptions) =>
       setExit(await (await commands.run()).runCommand(paths, opts, ctx)),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readAnswerData } from './answer.js';
-import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
-import { createHttp, stopSignal, type HttpAnswer, type StopReason } from './http.js';
-import { backoffDelay, isRetryable, retryAfterMs } from './retry.js';
+import { explainFailure, httpError, outcomeError, withHint, type Scrub } from './errors.js';
+import { createHttp, type HttpAnswer } from './http.js';
+import { decideRetry, retryAfterMs } from './retry.js';
 import type { ConnectionSettings } from './settings.js';
 import { createThrottle, type RateLimit } from './throttle.js';
-import { createTokenProvider, type AuthOutcome } from './token.js';
+import { createTokenProvider } from './token.js';
 import type { DataActionClient, ExecuteRequest, ExecuteResult, StepError } from './types.js';
 
 export interface ClientOptions {
@@ -17,6 +17,8 @@ export interface ClientOptions {
   random?: () => number;
   /** Called with each access token the moment it is obtained (GitHub Actions masks it). */
   onToken?: ((token: string) => void) | undefined;
+  /** Something a person should know that fails nothing (an odd token lifetime). Default ignored. */
+  onWarning?: ((message: string) => void) | undefined;
   /** The tenant's limit, shared by every execution of this client. Default none. */
   rateLimit?: RateLimit | undefined;
   /** Answers larger than this fail the step. Default 10 MiB (SPEC 5). */
@@ -29,13 +31,6 @@ export interface ClientOptions {
   scrub?: Scrub;
 }
 
-/** One failed attempt, with what the retry decision needs. */
-interface Failure {
-  error: StepError;
-  sent: boolean;
-  answer?: HttpAnswer | undefined;
-}
-
 /** The CXone Data Action client (SPEC 5). It knows nothing of chains: one action, one retry policy. */
 export function createClient(settings: ConnectionSettings, options: ClientOptions = {}): DataActionClient {
   const now = options.now ?? Date.now;
@@ -43,70 +38,165 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   const random = options.random ?? Math.random;
   const scrub = options.scrub ?? ((text: string) => text);
   const http = createHttp(options.maxAnswerBytes !== undefined ? { maxBytes: options.maxAnswerBytes } : {});
-  const tokens = createTokenProvider(settings, { http, now, onToken: options.onToken, scrub });
+  const tokens = createTokenProvider(settings, {
+    http,
+    now,
+    onToken: options.onToken,
+    onWarning: options.onWarning,
+    scrub,
+    sleep,
+    random,
+  });
   const throttle = createThrottle(options.rateLimit, now, sleep);
   const [pathBefore, pathAfter] = splitOnce(settings.executePath, '{actionId}');
 
-  /** One attempt (numbered `number` if it is sent): token, base URL, then the execute request. */
-  const attempt = async (
+  /**
+   * Everything before a request can leave — the token, the API base, the cool-down and the rate
+   * limit. None of it is an attempt or bounded by `timeout_seconds`: only the deadline and
+   * cancellation stop it (SPEC 5).
+   */
+  const prepare = async (
     request: ExecuteRequest,
-    requestId: string,
-    number: number,
   ): Promise<
-    { ok: true; status: number; data: unknown } | ({ ok: false; token?: string; unsent?: true } & Failure)
+    | { ok: true; token: string; base: string; tokenRequests: number }
+    | { ok: false; error: StepError; tokenRequests: number }
   > => {
     const what = `[POST] ${request.actionId}`;
-    // Getting a token is shared by every chain, so one caller's timeout must not cancel it: the
-    // caller only stops waiting at its own timeout, deadline or cancellation.
-    const authWait = stopSignal({
-      signal: request.signal,
-      timeoutMs: request.timeoutMs,
-      deadline: request.deadline,
-      now,
-    });
-    let token: AuthOutcome<string>;
-    let base: AuthOutcome<string>;
+    const wait = deadlineSignal(request.signal, request.deadline, now);
     try {
-      token = await tokens.token(authWait.signal);
-      if (!token.ok) return { ok: false, ...authFailure(token, authWait.reason(), request) };
-      base = await tokens.apiBase(token.value, authWait.signal);
-      if (!base.ok) return { ok: false, ...authFailure(base, authWait.reason(), request) };
-    } finally {
-      authWait.dispose();
-    }
-    // The rate limit counts requests as they leave, so its slot is taken only once nothing else can delay the send.
-    const gate = await throttle.acquire({ signal: request.signal, deadline: request.deadline });
-    if (gate === 'cancelled')
+      const token = await tokens.token(wait.signal, request.retry);
+      const tokenRequests = token.requests;
+      if (!token.ok)
+        return {
+          ok: false,
+          error: waitFailure(token.error, wait.reason(), `${what} (waiting for the access token)`),
+          tokenRequests,
+        };
+      const base = await tokens.apiBase(token.value, wait.signal);
+      if (!base.ok)
+        return {
+          ok: false,
+          error: waitFailure(base.error, wait.reason(), `${what} (discovering the API base)`),
+          tokenRequests,
+        };
+      const gate = await throttle.acquire({ signal: request.signal, deadline: request.deadline });
+      if (gate.ok) return { ok: true, token: token.value, base: base.value, tokenRequests };
+      if (gate.reason === 'cancelled')
+        return {
+          ok: false,
+          error: { kind: 'cancelled', message: `${what}: cancelled while waiting for the rate limit` },
+          tokenRequests,
+        };
+      if (gate.reason === 'cool_down')
+        return {
+          ok: false,
+          tokenRequests,
+          error: {
+            kind: 'rate_limited',
+            message: `${what}: not sent: the tenant answered 429 to ${gate.origin}, and its Retry-After held every request of the run until after this chain's global timeout`,
+            hint: 'the tenant allows about 100–200 requests per minute: set --rate-limit (e.g. 100/m) so chains are paced instead of throttled',
+          },
+        };
       return {
         ok: false,
-        unsent: true,
-        sent: false,
-        error: { kind: 'cancelled', message: `${what}: cancelled while waiting for the rate limit` },
-      };
-    if (gate === 'global_timeout')
-      return {
-        ok: false,
-        unsent: true,
-        sent: false,
+        tokenRequests,
         error: withHint({
           kind: 'global_timeout',
-          message: `${what}: the rate limit has no free slot before the chain's global timeout`,
+          message: `${what}: the chain's global timeout passed while it waited for a --rate-limit slot`,
         }),
       };
-    request.onRequest?.({ attempt: number, requestId, idempotencyKey: request.idempotencyKey });
-    // The hook is the caller's last word: one that could not record the request stops it here.
-    if (request.signal?.aborted)
-      return {
-        ok: false,
-        unsent: true,
-        sent: false,
-        error: { kind: 'cancelled', message: `${what}: cancelled before it was sent` },
-      };
+    } finally {
+      wait.dispose();
+    }
+  };
+
+  const execute = async (request: ExecuteRequest): Promise<ExecuteResult> => {
+    const what = `[POST] ${request.actionId}`;
+    const started = performance.now();
+    let attempts = 0;
+    let retries = 0;
+    let tokenAttempts = 0;
+    let reauthenticated = false;
+    const end = (
+      result: { ok: true; httpStatus: number; data: unknown } | { ok: false; error: StepError },
+    ): ExecuteResult =>
+      result.ok
+        ? { ...result, attempts, tokenAttempts, latencyMs: performance.now() - started }
+        : {
+            ...result,
+            ...(result.error.httpStatus !== undefined ? { httpStatus: result.error.httpStatus } : {}),
+            attempts,
+            tokenAttempts,
+            latencyMs: performance.now() - started,
+          };
+    for (;;) {
+      const ready = await prepare(request);
+      tokenAttempts += ready.tokenRequests;
+      if (!ready.ok) return end(ready);
+      const requestId = randomUUID();
+      request.onRequest?.({ attempt: attempts + 1, requestId, idempotencyKey: request.idempotencyKey });
+      // The hook is the caller's last word: one that could not record the request stops it here.
+      if (request.signal?.aborted)
+        return end({ ok: false, error: { kind: 'cancelled', message: `${what}: cancelled before it was sent` } });
+      const t0 = performance.now();
+      const sent = await send(request, ready, requestId);
+      const latencyMs = performance.now() - t0;
+      attempts += 1;
+      if (sent.ok) {
+        request.onAttempt?.({ attempt: attempts, requestId, httpStatus: sent.status, latencyMs });
+        return end({ ok: true, httpStatus: sent.status, data: sent.data });
+      }
+      const { error, answer } = sent;
+      request.onAttempt?.({
+        attempt: attempts,
+        requestId,
+        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+        latencyMs,
+        error,
+      });
+      const waitFromServer = retryAfterMs(answer, now());
+      // The tenant said when it will take requests again: hold back every chain of the run, not just this one.
+      if (error.kind === 'rate_limited' && waitFromServer !== undefined)
+        throttle.coolDown(now() + waitFromServer, `${request.actionId}${request.origin ? ` (${request.origin})` : ''}`);
+      const decision = decideRetry({
+        error,
+        sent: sent.sent,
+        idempotent: request.idempotent,
+        policy: request.retry,
+        retries,
+        retryAfterMs: waitFromServer,
+        mayReauthenticate: !reauthenticated,
+        now: now(),
+        deadline: request.deadline,
+        jitter: random(),
+      });
+      if (decision.action === 'reauthenticate') {
+        reauthenticated = true;
+        tokens.invalidate(ready.token);
+        continue;
+      }
+      if (decision.action === 'fail') return end({ ok: false, error: explainFailure(error, decision, { attempts }) });
+      retries += 1;
+      request.onRetry?.({ attempt: attempts, reason: error, waitMs: decision.waitMs, waitSource: decision.source });
+      if (!(await sleep(decision.waitMs, request.signal)))
+        return end({ ok: false, error: { kind: 'cancelled', message: `${what}: cancelled while waiting to retry` } });
+    }
+  };
+
+  /** One execute request: the attempt, timed by its caller. */
+  const send = async (
+    request: ExecuteRequest,
+    ready: { token: string; base: string },
+    requestId: string,
+  ): Promise<
+    { ok: true; status: number; data: unknown } | { ok: false; error: StepError; sent: boolean; answer?: HttpAnswer }
+  > => {
+    const what = `[POST] ${request.actionId}`;
     const outcome = await http.send({
-      url: `${base.value}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
+      url: `${ready.base}${pathBefore}${encodeURIComponent(request.actionId)}${pathAfter}`,
       method: 'POST',
       headers: {
-        authorization: `Bearer ${token.value}`,
+        authorization: `Bearer ${ready.token}`,
         'content-type': 'application/json',
         accept: 'application/json',
         'x-request-id': requestId,
@@ -122,83 +212,21 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
     if (!outcome.ok)
       return {
         ok: false,
-        error: outcomeError(what, outcome, request.timeoutMs),
+        error: outcomeError(what, outcome, request.timeoutMs, { idempotent: request.idempotent }),
         sent: outcome.stopped ? true : outcome.sent,
       };
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300)
-      return { ok: false, error: httpError(what, answer, scrub), sent: true, answer, token: token.value };
+      return { ok: false, error: httpError(what, answer, scrub), sent: true, answer };
     const read = readAnswerData(what, answer, scrub);
     return read.ok
       ? { ok: true, status: answer.status, data: read.data }
       : { ok: false, error: read.error, sent: true };
   };
 
-  const execute = async (request: ExecuteRequest): Promise<ExecuteResult> => {
-    const started = performance.now();
-    const done = (): number => performance.now() - started;
-    let attempts = 0;
-    let retries = 0;
-    let reauthenticated = false;
-    for (;;) {
-      const requestId = randomUUID();
-      const t0 = performance.now();
-      const result = await attempt(request, requestId, attempts + 1);
-      const latencyMs = performance.now() - t0;
-      if (!result.ok && result.unsent) return { ok: false, error: result.error, attempts, latencyMs: done() };
-      attempts += 1;
-      if (result.ok) {
-        request.onAttempt?.({ attempt: attempts, requestId, httpStatus: result.status, latencyMs });
-        return { ok: true, httpStatus: result.status, data: result.data, attempts, latencyMs: done() };
-      }
-      const { error, answer } = result;
-      request.onAttempt?.({
-        attempt: attempts,
-        requestId,
-        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
-        latencyMs,
-        error,
-      });
-      const fail = (e: StepError = error): ExecuteResult => ({
-        ok: false,
-        error: e,
-        ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-        attempts,
-        latencyMs: done(),
-      });
-
-      // A 401 on execute means the token went stale (revoked, clock skew): one fresh token, once.
-      if (error.httpStatus === 401 && result.token !== undefined && !reauthenticated) {
-        reauthenticated = true;
-        tokens.invalidate(result.token);
-        continue;
-      }
-      const waitFromServer = retryAfterMs(answer, now());
-      // The tenant said when it will take requests again: hold back every chain of the run, not just this one.
-      if (error.kind === 'rate_limited' && waitFromServer !== undefined) throttle.coolDown(now() + waitFromServer);
-      if (retries + 1 >= request.retry.maxAttempts || !isRetryable(error, result.sent, request.idempotent))
-        return fail();
-      const waitMs = waitFromServer ?? backoffDelay(request.retry, retries, random);
-      if (request.deadline !== undefined && now() + waitMs >= request.deadline) {
-        return fail({
-          ...error,
-          message: `${error.message} (not retried: waiting ${(waitMs / 1000).toFixed(1)} s would pass the chain's global timeout)`,
-        });
-      }
-      retries += 1;
-      request.onRetry?.({
-        attempt: attempts,
-        reason: error,
-        waitMs,
-        waitSource: waitFromServer === undefined ? 'backoff' : 'retry-after',
-      });
-      if (!(await sleep(waitMs, request.signal)))
-        return fail({ kind: 'cancelled', message: `[POST] ${request.actionId}: cancelled while waiting to retry` });
-    }
-  };
-
   return {
     execute,
+    whenReady: (signal) => throttle.whenFree(signal),
     secrets: () => [
       settings.clientSecret,
       ...(settings.accessKeySecret ? [settings.accessKeySecret] : []),
@@ -208,15 +236,36 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
   };
 }
 
-function authFailure(failure: Failure, stopped: StopReason | undefined, request: ExecuteRequest): Failure {
-  if (!stopped) return failure;
+/** A wait before sending that ended: the deadline or a cancellation wins over whatever was awaited. */
+function waitFailure(error: StepError, stopped: 'global_timeout' | 'cancelled' | undefined, what: string): StepError {
+  if (stopped === 'cancelled') return { kind: 'cancelled', message: `${what}: cancelled` };
+  if (stopped === 'global_timeout')
+    return withHint({ kind: 'global_timeout', message: `${what}: the chain's global timeout passed` });
+  return error;
+}
+
+/** A signal that aborts with the caller's, or at the deadline, remembering which. */
+function deadlineSignal(signal: AbortSignal | undefined, deadline: number | undefined, now: () => number) {
+  const controller = new AbortController();
+  let reason: 'global_timeout' | 'cancelled' | undefined;
+  const stop = (why: 'global_timeout' | 'cancelled') => {
+    reason ??= why;
+    controller.abort();
+  };
+  const onAbort = () => stop('cancelled');
+  if (signal?.aborted) stop('cancelled');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // setTimeout takes at most 2^31 − 1 ms; a deadline further off than that is no deadline today.
+  const left = deadline === undefined ? undefined : deadline - now();
+  const timer =
+    left !== undefined && left < 2 ** 31 ? setTimeout(() => stop('global_timeout'), Math.max(0, left)) : undefined;
   return {
-    error: outcomeError(
-      `[POST] ${request.actionId} (waiting for the access token)`,
-      { ok: false, stopped },
-      request.timeoutMs,
-    ),
-    sent: false,
+    signal: controller.signal,
+    reason: () => reason,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
   };
 }
 

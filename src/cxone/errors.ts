@@ -1,4 +1,5 @@
-import { ANSWER_HINTS, hintFor } from './hints.js';
+import { ANSWER_HINTS, hintFor, type HintContext } from './hints.js';
+import type { RetryDecision } from './retry.js';
 import type { HttpAnswer, HttpOutcome } from './http.js';
 import type { FailureKind, StepError } from './types.js';
 
@@ -67,13 +68,21 @@ export function httpError(what: string, answer: HttpAnswer, scrub: Scrub = asIs)
 }
 
 /** A StepError for a request that got no answer. */
-export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: true }>, timeoutMs: number): StepError {
+export function outcomeError(
+  what: string,
+  outcome: Exclude<HttpOutcome, { ok: true }>,
+  timeoutMs: number,
+  context: HintContext = {},
+): StepError {
   switch (outcome.stopped) {
     case 'timeout':
-      return withHint({
-        kind: 'timeout',
-        message: `${what}: no answer within ${timeoutMs / 1000} s (timeout_seconds)`,
-      });
+      return withHint(
+        {
+          kind: 'timeout',
+          message: `${what}: no answer within ${timeoutMs / 1000} s (timeout_seconds)`,
+        },
+        context,
+      );
     case 'global_timeout':
       return withHint({ kind: 'global_timeout', message: `${what}: stopped at the chain's global timeout` });
     case 'cancelled':
@@ -89,11 +98,39 @@ export function outcomeError(what: string, outcome: Exclude<HttpOutcome, { ok: t
         const failed = outcome.status !== undefined && (outcome.status < 200 || outcome.status >= 300);
         return failed ? withHint(error) : { ...error, hint: ANSWER_HINTS.tooLarge };
       }
-      return withHint({ kind: 'network', message: `${what}: ${outcome.message}` });
+      return withHint({ kind: 'network', message: `${what}: ${outcome.message}` }, { ...context, sent: outcome.sent });
   }
 }
 
-export function withHint(error: StepError): StepError {
-  const hint = hintFor(error.kind, error.httpStatus);
+export function withHint(error: StepError, context: HintContext = {}): StepError {
+  const hint = hintFor(error.kind, error.httpStatus, context);
   return hint ? { ...error, hint } : error;
+}
+
+/** The step's final error once the retry decision said fail: why it was not retried, when that helps. */
+export function explainFailure(
+  error: StepError,
+  decision: Extract<RetryDecision, { action: 'fail' }>,
+  context: { attempts: number },
+): StepError {
+  if (decision.because === 'deadline' && decision.waitMs !== undefined)
+    return {
+      ...error,
+      message: `${error.message} (not retried: waiting ${(decision.waitMs / 1000).toFixed(1)} s would pass the chain's global timeout)`,
+    };
+  // Retries were made and all were refused: say so, and what waiting longer takes.
+  if (
+    decision.because === 'attempts_used' &&
+    context.attempts > 1 &&
+    (error.httpStatus === 503 || error.kind === 'rate_limited')
+  )
+    return {
+      ...error,
+      message: `${error.message} (after ${context.attempts} attempts)`,
+      hint:
+        error.httpStatus === 503
+          ? 'the service stayed unavailable for every attempt: try again later, or raise `retry.max_attempts` / `retry.max_delay_ms` to wait longer'
+          : (error.hint ?? hintFor(error.kind, error.httpStatus)),
+    };
+  return error;
 }

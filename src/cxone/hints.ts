@@ -1,7 +1,14 @@
 import type { FailureKind } from './types.js';
 
+/** What the hint may take into account, so it never suggests what the step already does (SPEC 5). */
+export interface HintContext {
+  idempotent?: boolean;
+  /** Whether the request may have reached the server. */
+  sent?: boolean;
+}
+
 /** The seed tutorial's error guide (SPEC 5): what to do about a failure, for a person. */
-export function hintFor(kind: FailureKind, httpStatus?: number): string | undefined {
+export function hintFor(kind: FailureKind, httpStatus?: number, context: HintContext = {}): string | undefined {
   switch (httpStatus) {
     case 401:
       return "check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET, the granted scopes (integration:data-actions:execute) and that the token URL is in your tenant's region";
@@ -16,8 +23,14 @@ export function hintFor(kind: FailureKind, httpStatus?: number): string | undefi
   }
   switch (kind) {
     case 'timeout':
-      return "check the action's execution logs, raise `timeout_seconds`, or mark the step `idempotent: true` so timeouts are retried";
+      return context.idempotent
+        ? "check the action's execution logs, or raise `timeout_seconds`"
+        : "check the action's execution logs, raise `timeout_seconds`, or mark the step `idempotent: true` so timeouts are retried";
     case 'network':
+      if (context.sent)
+        return context.idempotent
+          ? "the connection dropped after the request was sent, on every attempt: check the action's execution logs and the service behind it"
+          : "the connection dropped after the request was sent, so it was not sent again (the action may have run): check the action's execution logs; if the action is safe to repeat, mark the step `idempotent: true`";
       return 'check the base URL, DNS and proxy settings, and that the host is reachable from here';
     case 'invalid_response':
       return 'the endpoint did not answer JSON: check the base URL and --execute-path';

@@ -21,6 +21,15 @@ export function isRetryable(error: StepError, sent: boolean, idempotent: boolean
 }
 
 /**
+ * A token request asks for nothing to be done, so it is retried on every failure of the server or
+ * the way there (SPEC 5: 429, 503, any 5xx, timeouts); a refusal (400, 401, 403) is final.
+ */
+export function isTokenRetryable(error: StepError): boolean {
+  if (error.kind === 'rate_limited' || error.kind === 'timeout' || error.kind === 'network') return true;
+  return error.httpStatus !== undefined && error.httpStatus >= 500;
+}
+
+/**
  * Exponential backoff with full jitter: retry n (1-based; `previousRetries` = n − 1) waits a random
  * time between `initialDelayMs` and `min(maxDelayMs, initialDelayMs × 2^n)`, so even the first
  * retries of many chains spread out instead of arriving together.
@@ -30,11 +39,81 @@ export function backoffDelay(policy: RetryPolicy, previousRetries: number, rando
   return policy.initialDelayMs + random() * Math.max(0, cap - policy.initialDelayMs);
 }
 
-/** `Retry-After` in ms: delta-seconds or an HTTP date (RFC 9110 10.2.3); undefined when absent or unreadable. */
+const DELAY_SECONDS = /^\d+$/;
+// RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept.
+const HTTP_DATES = [
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
+/** One `Retry-After` value in ms from `now`, or undefined when it is not one RFC 9110 allows. */
+function parseRetryAfter(value: string, now: number): number | undefined {
+  if (DELAY_SECONDS.test(value)) return Number(value) * 1000;
+  if (!HTTP_DATES.some((form) => form.test(value))) return undefined;
+  const date = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);
+  // A past date means now.
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * `Retry-After` in ms (RFC 9110 10.2.3): a non-negative whole number of seconds or an HTTP date.
+ * Anything else (negative, fractional, signed, text) is ignored, as is a header sent several times
+ * with differing values; the same value sent twice (`3, 3` once joined) counts once.
+ */
 export function retryAfterMs(answer: HttpAnswer | undefined, now: number): number | undefined {
   const value = answer?.headers.get('retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const single = parseRetryAfter(value, now);
+  if (single !== undefined) return single;
+  // Headers joins repeated fields with ", "; a date holds ", " too, so try k equal copies.
+  for (let copies = 2; copies <= 8; copies++) {
+    const length = (value.length - 2 * (copies - 1)) / copies;
+    if (!Number.isInteger(length) || length < 1) continue;
+    const part = value.slice(0, length);
+    if (Array(copies).fill(part).join(', ') === value) return parseRetryAfter(part, now);
+  }
+  return undefined;
+}
+
+export interface RetryInput {
+  error: StepError;
+  /** Whether the request may have reached the server. */
+  sent: boolean;
+  idempotent: boolean;
+  policy: RetryPolicy;
+  /** Retries already made for this execution. */
+  retries: number;
+  /** The server's `Retry-After`, parsed, in ms. */
+  retryAfterMs: number | undefined;
+  /** Whether a 401 may still be answered with one fresh token. */
+  mayReauthenticate: boolean;
+  /** Now and the deadline, on one clock (ms). */
+  now: number;
+  deadline: number | undefined;
+  /** A jitter draw in [0, 1), for the backoff. */
+  jitter: number;
+}
+
+export type RetryDecision =
+  | { action: 'reauthenticate' }
+  | { action: 'retry'; waitMs: number; source: 'retry-after' | 'backoff' }
+  | { action: 'fail'; because: 'final' | 'attempts_used' | 'deadline'; waitMs?: number };
+
+/**
+ * What to do after a failed attempt (SPEC 5), as one pure function of the failure, the attempt,
+ * the policy, the time and the deadline, so every rule can be tested without a server or a clock.
+ */
+export function decideRetry(input: RetryInput): RetryDecision {
+  const { error } = input;
+  // A 401 on execute means the token went stale (revoked, clock skew): one fresh token, once.
+  if (error.httpStatus === 401 && input.mayReauthenticate) return { action: 'reauthenticate' };
+  if (!isRetryable(error, input.sent, input.idempotent)) return { action: 'fail', because: 'final' };
+  if (input.retries + 1 >= input.policy.maxAttempts) return { action: 'fail', because: 'attempts_used' };
+  const fromServer = input.retryAfterMs;
+  const waitMs = fromServer ?? backoffDelay(input.policy, input.retries, () => input.jitter);
+  // No wait may run past the deadline: the step fails at once with the real cause.
+  if (input.deadline !== undefined && input.now + waitMs >= input.deadline)
+    return { action: 'fail', because: 'deadline', waitMs };
+  return { action: 'retry', waitMs, source: fromServer === undefined ? 'backoff' : 'retry-after' };
 }

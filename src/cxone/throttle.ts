@@ -4,13 +4,31 @@ export interface RateLimit {
   windowMs: number;
 }
 
-export type AcquireOutcome = 'ok' | 'cancelled' | 'global_timeout';
+/** SPEC 5: a cool-down holds the other requests of the run for at most this long. */
+export const MAX_COOL_DOWN_MS = 60_000;
+
+export type AcquireOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'cancelled' }
+  /** The deadline really passed while waiting for a rate-limit slot. */
+  | { ok: false; reason: 'rate_limit' }
+  /** The deadline really passed while another request's 429 held every request back. */
+  | { ok: false; reason: 'cool_down'; origin: string };
 
 export interface Throttle {
-  /** Waits for the tenant's cool-down and a free slot of the rate limit, then counts the request. */
+  /**
+   * Waits for the tenant's cool-down and a free slot of the rate limit, then counts the request.
+   * It never gives up before the deadline has really passed (SPEC 4: a rate limit paces).
+   */
   acquire(options: { signal?: AbortSignal | undefined; deadline?: number | undefined }): Promise<AcquireOutcome>;
-  /** A 429 said when to come back: every new request of the run waits until then (issue 7). */
-  coolDown(until: number): void;
+  /** Resolves when a request could leave at once; reserves nothing. False when cancelled. */
+  whenFree(signal?: AbortSignal): Promise<boolean>;
+  /**
+   * A 429 said when to come back: every new request of the run waits until then, for at most
+   * `MAX_COOL_DOWN_MS` (issue 12: one `Retry-After: 3600` must not hold the run for an hour).
+   * `origin` names what drew it, for the message of a chain that runs out of time waiting.
+   */
+  coolDown(until: number, origin: string): void;
 }
 
 /**
@@ -23,8 +41,8 @@ const ARRIVAL_SLACK = 0.02;
  * The run-wide limiter shared by all chains (SPEC 4 `--rate-limit`). A sliding log rather than a
  * token bucket: a bucket allows its burst plus the refill within one window — up to twice the
  * limit — while tenants count requests in a window; the log never sends more than `limit` in any
- * window, and still sends the first `limit` at once. Slots are reserved in call order (FIFO), so
- * no chain starves.
+ * window, and still sends the first `limit` at once. Only requests that leave are logged; waiters
+ * wake in the order they began to wait, so no chain starves.
  */
 export function createThrottle(
   rate: RateLimit | undefined,
@@ -36,35 +54,58 @@ export function createThrottle(
   const times: number[] = [];
   let head = 0;
   let pausedUntil = 0;
+  let pausedBy = '';
 
-  const reserve = (at: number): number => {
-    let slot = Math.max(at, pausedUntil);
-    if (rate) {
-      if (times.length < rate.limit) {
-        times.push(slot);
-        return slot;
-      }
-      slot = Math.max(slot, (times[head] as number) + windowMs);
+  /** The earliest time a request asking at `at` could leave. */
+  const earliest = (at: number): number => {
+    const slot = Math.max(at, pausedUntil);
+    if (!rate || times.length < rate.limit) return slot;
+    return Math.max(slot, (times[head] as number) + windowMs);
+  };
+  const reserve = (slot: number) => {
+    if (!rate) return;
+    if (times.length < rate.limit) times.push(slot);
+    else {
       times[head] = slot;
       head = (head + 1) % rate.limit;
     }
-    return slot;
   };
 
   return {
     async acquire({ signal, deadline }) {
       for (;;) {
-        if (signal?.aborted) return 'cancelled';
+        if (signal?.aborted) return { ok: false, reason: 'cancelled' };
         const t = now();
-        const slot = reserve(t);
-        if (deadline !== undefined && slot >= deadline) return 'global_timeout';
-        if (slot > t && !(await sleep(slot - t, signal))) return 'cancelled';
-        // A cool-down that began while this request waited applies to it too.
-        if (now() >= pausedUntil) return 'ok';
+        const slot = earliest(t);
+        if (deadline !== undefined && slot >= deadline) {
+          // Wait out the deadline: it really passes before the chain is failed.
+          const held = pausedUntil >= deadline;
+          const origin = pausedBy;
+          if (deadline > t && !(await sleep(deadline - t, signal))) return { ok: false, reason: 'cancelled' };
+          return held ? { ok: false, reason: 'cool_down', origin } : { ok: false, reason: 'rate_limit' };
+        }
+        if (slot <= t) {
+          reserve(t);
+          return { ok: true };
+        }
+        // Reserve nothing while waiting: the log only holds requests that left.
+        if (!(await sleep(slot - t, signal))) return { ok: false, reason: 'cancelled' };
       }
     },
-    coolDown(until) {
-      pausedUntil = Math.max(pausedUntil, until);
+    async whenFree(signal) {
+      for (;;) {
+        if (signal?.aborted) return false;
+        const t = now();
+        const slot = earliest(t);
+        if (slot <= t) return true;
+        if (!(await sleep(slot - t, signal))) return false;
+      }
+    },
+    coolDown(until, origin) {
+      const capped = Math.min(until, now() + MAX_COOL_DOWN_MS);
+      if (capped <= pausedUntil) return;
+      pausedUntil = capped;
+      pausedBy = origin;
     },
   };
 }

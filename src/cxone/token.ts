@@ -1,21 +1,31 @@
 import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
 import type { Http, HttpAnswer } from './http.js';
 import type { ConnectionSettings } from './settings.js';
-import type { StepError } from './types.js';
+import { backoffDelay, isTokenRetryable, retryAfterMs } from './retry.js';
+import { DEFAULT_RETRY, type RetryPolicy, type StepError } from './types.js';
 
 /** A token request or discovery document gets this long; it is shared, so no caller's timeout applies. */
 const AUTH_TIMEOUT_MS = 15_000;
 /** SPEC 5: refresh this long before `expires_in` runs out (half the lifetime for very short tokens). */
 const REFRESH_BEFORE_MS = 30_000;
-const DEFAULT_EXPIRES_IN_S = 3600;
+/** SPEC 5: an `expires_in` that is missing or not a positive number is taken as this, with a warning. */
+const FALLBACK_EXPIRES_IN_S = 60;
+/** What an HTTP header value can carry; a token with anything else cannot be sent as `Bearer`. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /** The outcome of getting a token or a discovered URL; failures carry what the retry loop needs. */
 export type AuthOutcome<T> =
   { ok: true; value: T } | { ok: false; error: StepError; sent: boolean; answer?: HttpAnswer };
 
+/** A token, with how many token requests the caller waited for (SPEC 5 `token_attempts`). */
+export type TokenOutcome = AuthOutcome<string> & { requests: number };
+
 export interface TokenProvider {
-  /** A valid access token: cached, refreshed before expiry, one request for all callers at once. */
-  token(signal?: AbortSignal): Promise<AuthOutcome<string>>;
+  /**
+   * A valid access token: cached, refreshed before expiry, one flight of requests for all callers
+   * at once, retried under the default policy (SPEC 5). A caller stops waiting when `signal` aborts.
+   */
+  token(signal?: AbortSignal, policy?: RetryPolicy): Promise<TokenOutcome>;
   /** The API base URL: configured, or discovered once from the issuer with the token's tenant. */
   apiBase(token: string, signal?: AbortSignal): Promise<AuthOutcome<string>>;
   /** Forgets `token` after a 401, unless a newer one replaced it already. */
@@ -31,6 +41,12 @@ export interface TokenProviderOptions {
   onToken?: ((token: string) => void) | undefined;
   /** Applied to server-provided text before it is cut or quoted in a message. Default identity. */
   scrub?: Scrub | undefined;
+  /** Waits between token requests; resolves false when cancelled. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+  /** Jitter source in [0, 1). */
+  random: () => number;
+  /** Something a person should know that does not fail anything (an odd `expires_in`). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /** OAuth2 for CXone (SPEC 5): client credentials or the access-key password grant, with issuer discovery. */
@@ -40,7 +56,8 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
   const discover = (url: string, field: string) => discoverUrl(http, url, field, now, scrub);
   const issued: string[] = [];
   let cached: { token: string; refreshAt: number } | undefined;
-  let pendingToken: Promise<AuthOutcome<string>> | undefined;
+  let pendingToken: Promise<TokenOutcome> | undefined;
+  let warnedExpiry = false;
   const tokenUrl = memo(() =>
     settings.tokenUrl
       ? ok(settings.tokenUrl)
@@ -118,17 +135,49 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
         sent: true,
       };
     }
-    const lifetimeMs = (Number(body?.expires_in) > 0 ? Number(body?.expires_in) : DEFAULT_EXPIRES_IN_S) * 1000;
+    if (!HEADER_SAFE.test(token))
+      return {
+        ok: false,
+        error: {
+          kind: 'auth',
+          message: `${what}: the access_token holds characters an HTTP header cannot carry (spaces, line breaks or non-ASCII), so it cannot be sent`,
+          httpStatus: answer.status,
+          hint: 'check that the token URL is the OAuth2 token endpoint of your tenant; its answer is not a usable token',
+        },
+        sent: true,
+      };
+    const expiresIn = body?.expires_in;
+    const valid = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0;
+    if (!valid && !warnedExpiry) {
+      warnedExpiry = true;
+      options.onWarning?.(
+        `the token endpoint's expires_in is ${expiresIn === undefined ? 'missing' : JSON.stringify(expiresIn)}, not a positive number of seconds: the token is taken to last ${FALLBACK_EXPIRES_IN_S} s`,
+      );
+    }
+    const lifetimeMs = (valid ? expiresIn : FALLBACK_EXPIRES_IN_S) * 1000;
     cached = { token, refreshAt: now() + lifetimeMs - Math.min(REFRESH_BEFORE_MS, lifetimeMs / 2) };
     issued.push(token);
     options.onToken?.(token);
     return ok(token);
   };
 
+  /** Token requests until one succeeds, is refused, or the policy's attempts are used (SPEC 5). */
+  const tokenFlight = async (policy: RetryPolicy): Promise<TokenOutcome> => {
+    for (let requests = 1; ; requests++) {
+      const outcome = await requestToken();
+      if (outcome.ok || !isTokenRetryable(outcome.error) || requests >= policy.maxAttempts)
+        return { ...outcome, requests };
+      const wait = retryAfterMs(outcome.answer, now()) ?? backoffDelay(policy, requests - 1, options.random);
+      // Shared by every caller, so no caller's signal stops it; each stops waiting on its own.
+      await options.sleep(wait);
+    }
+  };
+
   return {
-    async token(signal) {
-      if (cached && now() < cached.refreshAt) return ok(cached.token);
-      pendingToken ??= requestToken().finally(() => (pendingToken = undefined));
+    async token(signal, policy = DEFAULT_RETRY) {
+      if (cached && now() < cached.refreshAt) return { ...ok(cached.token), requests: 0 };
+      // The flight follows the policy of the step that started it; later callers join it.
+      pendingToken ??= tokenFlight(policy).finally(() => (pendingToken = undefined));
       return raceAbort(pendingToken, signal);
     },
     async apiBase(token, signal) {
@@ -238,18 +287,22 @@ function memoBy<T>(load: (key: string) => Promise<AuthOutcome<T>>): (key: string
 }
 
 /** Waits for a shared promise, but lets one caller stop waiting without stopping it for the others. */
-function raceAbort<T>(promise: Promise<AuthOutcome<T>>, signal: AbortSignal | undefined): Promise<AuthOutcome<T>> {
+function raceAbort<T extends { ok: boolean }>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | (AuthOutcome<never> & { requests: 0 })> {
   if (!signal) return promise;
-  const cancelled: AuthOutcome<T> = {
-    ok: false,
+  const cancelled = {
+    ok: false as const,
     sent: false,
-    error: { kind: 'cancelled', message: 'cancelled while waiting for the access token' },
+    requests: 0 as const,
+    error: { kind: 'cancelled' as const, message: 'cancelled while waiting for the access token' },
   };
   if (signal.aborted) return Promise.resolve(cancelled);
   return new Promise((resolve) => {
     const onAbort = () => resolve(cancelled);
     signal.addEventListener('abort', onAbort, { once: true });
-    promise.then((r) => {
+    void promise.then((r) => {
       signal.removeEventListener('abort', onAbort);
       resolve(r);
     });

@@ -29,6 +29,12 @@ export interface Transport {
   close(): void;
 }
 
+/** Idle kept-alive connections are closed after this long (common servers close theirs after 5 s or more). */
+const IDLE_CLOSE_MS = 4_000;
+
+/** How a connection the server closed shows up on the next request written to it. */
+const DROPPED = new Set(['ECONNRESET', 'EPIPE']);
+
 // Statuses whose Response must have no body (fetch spec); the constructor throws otherwise.
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -38,7 +44,10 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * whether a failed request was sent, and stops reading an answer past `maxBytes`.
  */
 export function createTransport(options: { maxBytes: number }): Transport {
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  // An idle connection is closed before a server is likely to close it (SPEC 5); a server's own
+  // `Keep-Alive: timeout=N` hint shortens this further (node:http's agent honours it).
+  const agentOptions = { keepAlive: true, timeout: IDLE_CLOSE_MS };
+  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const fetch: FetchLike = (input, init = {}) =>
     new Promise((resolve, reject) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -47,29 +56,44 @@ export function createTransport(options: { maxBytes: number }): Transport {
       const body = typeof init.body === 'string' ? init.body : undefined;
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
       const send = secure ? httpsRequest : httpRequest;
-      const req = send(
-        url,
-        {
-          method: init.method ?? 'GET',
-          headers,
-          agent: secure ? agents.https : agents.http,
-          ...(init.signal ? { signal: init.signal } : {}),
-        },
-        (res) => readAnswer(res, options.maxBytes).then(resolve, reject),
-      );
-      // Until the whole request is handed to the socket the server cannot act on it, so a failure
-      // before that is "not sent" and always safe to retry (SPEC 5); after it, only idempotent steps are.
-      let connected = false;
-      let written = false;
-      req.on('socket', (socket) => {
-        if (!socket.connecting) connected = true;
-        else socket.once('connect', () => (connected = true));
-      });
-      req.on('finish', () => (written = true));
-      req.on('error', (error: NodeJS.ErrnoException) =>
-        reject(new TransportError(error.message, error.code, connected && written, { cause: error })),
-      );
-      req.end(body);
+      const attempt = (fresh: boolean) => {
+        const req = send(
+          url,
+          {
+            method: init.method ?? 'GET',
+            headers,
+            // The one retry after a dropped idle connection goes on a connection of its own.
+            agent: fresh ? false : secure ? agents.https : agents.http,
+            ...(init.signal ? { signal: init.signal } : {}),
+          },
+          (res) => {
+            answered = true;
+            readAnswer(res, options.maxBytes).then(resolve, reject);
+          },
+        );
+        // Until the whole request is handed to the socket the server cannot act on it, so a failure
+        // before that is "not sent" and always safe to retry (SPEC 5); after it, only idempotent steps are.
+        let connected = false;
+        let written = false;
+        let answered = false;
+        req.on('socket', (socket) => {
+          if (!socket.connecting) connected = true;
+          else socket.once('connect', () => (connected = true));
+        });
+        req.on('finish', () => (written = true));
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed while it sat idle fails the next request
+          // before any answer: the server dropped it unread, so it goes again at once on a new
+          // connection. Every request carries an Idempotency-Key, the rule Go's net/http follows.
+          if (!fresh && req.reusedSocket && !answered && DROPPED.has(error.code ?? '') && !init.signal?.aborted) {
+            attempt(true);
+            return;
+          }
+          reject(new TransportError(error.message, error.code, connected && written, { cause: error }));
+        });
+        req.end(body);
+      };
+      attempt(false);
     });
   return {
     fetch,

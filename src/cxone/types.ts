@@ -88,6 +88,11 @@ export interface ExecuteRequest {
   /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
   signal?: AbortSignal;
   /**
+   * Who asks, in words (`step profile of chain x`), for the message of another request that a
+   * 429 to this one holds back. Default the action id.
+   */
+  origin?: string;
+  /**
    * Called synchronously right before each execute request is handed to the HTTP layer, once the
    * token and the rate-limit slot are obtained: the last moment to record a request that may reach
    * the server (SPEC 6: the `request` audit line is written before the request leaves). Not called
@@ -101,12 +106,29 @@ export interface ExecuteRequest {
   onRetry?: (info: RetryInfo) => void;
 }
 
+/**
+ * `attempts` counts execute requests sent (SPEC 5: an attempt is one request); `tokenAttempts`
+ * counts the token requests this execution waited for, apart.
+ */
 export type ExecuteResult =
-  | { ok: true; httpStatus: number; data: unknown; attempts: number; latencyMs: number }
-  | { ok: false; error: StepError; httpStatus?: number; attempts: number; latencyMs: number };
+  | { ok: true; httpStatus: number; data: unknown; attempts: number; tokenAttempts: number; latencyMs: number }
+  | {
+      ok: false;
+      error: StepError;
+      httpStatus?: number;
+      attempts: number;
+      tokenAttempts: number;
+      latencyMs: number;
+    };
 
 export interface DataActionClient {
   execute(request: ExecuteRequest): Promise<ExecuteResult>;
+  /**
+   * Resolves once a request could leave at once (no cool-down, a free rate-limit slot); false when
+   * `signal` aborts first. A runner waits for it before starting a chain, so pacing never eats into
+   * a chain's own deadline (SPEC 4).
+   */
+  whenReady?(signal?: AbortSignal): Promise<boolean>;
   /** Strings that must never appear in output: the client secret, access key secret, tokens. */
   secrets(): readonly string[];
   /** Closes kept-alive connections. */

@@ -32,7 +32,10 @@ export interface StepResult {
   action_id: string;
   status: StepStatus;
   http_status: number | null;
+  /** Execute requests sent (SPEC 5: an attempt is one request). */
   attempts: number;
+  /** Token requests the step waited for, counted apart from `attempts`; absent when none. */
+  token_attempts?: number;
   latency_ms: number;
   started_at: string | null;
   response_data: unknown;

@@ -85,7 +85,9 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
     ctx.steps.set(step.id, { status: result.status, output: result.response_data });
     emit({ type: 'step_end', ...refOf(step), result });
     if (result.status === 'cancelled') termination = 'cancelled';
-    else if (result.error?.kind === 'global_timeout') termination = 'global_timeout';
+    // A fallback cut off by the deadline ends the chain for the deadline, not as an abort.
+    else if (result.error?.kind === 'global_timeout' || result.fallback?.error?.kind === 'global_timeout')
+      termination = 'global_timeout';
     else if (result.status === 'failed' && step.onFailure !== 'continue') termination = 'abort';
   }
 
@@ -132,7 +134,13 @@ async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
   const outcome = payload.ok
     ? await execute(step, step.actionId, payload.value, step.timeoutMs, false, run)
     : unresolved(payload.error);
-  const base = { ...ref, started_at: startedAt, attempts: outcome.attempts, http_status: outcome.httpStatus ?? null };
+  const base = {
+    ...ref,
+    started_at: startedAt,
+    attempts: outcome.attempts,
+    ...(outcome.tokenAttempts > 0 ? { token_attempts: outcome.tokenAttempts } : {}),
+    http_status: outcome.httpStatus ?? null,
+  };
   if (outcome.ok) {
     return {
       ...base,
@@ -222,6 +230,7 @@ function execute(
     retry: step.retry,
     idempotencyKey: randomUUID(),
     deadline: run.deadline,
+    origin: `step ${step.id} of chain ${run.ctx.chainId}`,
     ...(run.signal ? { signal: run.signal } : {}),
     onRequest: (info) =>
       run.emit({
@@ -273,7 +282,7 @@ function unresolvedError(error: UnresolvedReference): StepError {
 }
 
 function unresolved(error: UnresolvedReference): ExecuteResult {
-  return { ok: false, error: unresolvedError(error), attempts: 0, latencyMs: 0 };
+  return { ok: false, error: unresolvedError(error), attempts: 0, tokenAttempts: 0, latencyMs: 0 };
 }
 
 function resolveOutputs(

@@ -56,6 +56,9 @@ export async function runChains(chains: readonly ChainModel[], options: RunChain
       const chain = chains[index] as ChainModel;
       let result: ChainResult;
       try {
+        // A rate limit paces chains before they start, so waiting for it never eats a chain's own
+        // deadline (SPEC 4). Cancelled meanwhile, the chain still runs and reports `cancelled`.
+        await options.client.whenReady?.(signal);
         result = await runChain(chain, { ...options, runId, signal, inputs: options.inputsFor?.(chain, index) ?? {} });
       } catch (error) {
         failure ??= new ChainRunError(chain, error);

@@ -1,4 +1,4 @@
-import { createClient, resolveConnection, ConfigError, type ConnectionFlags } from '../cxone/index.js';
+import { createClient, resolveConnection, ConfigError, type ConnectionFlags, type RateLimit } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
@@ -7,14 +7,21 @@ import { UsageError } from './exit-codes.js';
 
 export interface ConnectionOptions extends ConnectionFlags {
   sim: boolean;
-  /** `--rate-limit N/s|N/m`: shared by every chain of the run. */
+  /** `--rate-limit N/s|N/m`: the tenant's budget, shared by every chain of the run. */
   rateLimit?: string | undefined;
+  /**
+   * How many runs share that budget at once: N under `--shard I/N` (SPEC 4), each taking 1/N.
+   * Default 1.
+   */
+  rateLimitShares?: number | undefined;
 }
 
 export interface ConnectionContext {
   env: NodeJS.ProcessEnv;
   /** A warning for a person (stderr). */
   warn(line: string): void;
+  /** A fact a person should know before the run, not a warning (stderr). */
+  note(line: string): void;
   /** A workflow command for the GitHub runner, which reads stderr too. */
   command(line: string): void;
 }
@@ -45,11 +52,17 @@ function secretVariables(env: NodeJS.ProcessEnv): [string, string][] {
 
 /** The client for `run` and `watch`: against the embedded simulator with `--sim`, else the tenant. */
 export async function openConnection(options: ConnectionOptions, ctx: ConnectionContext): Promise<Connection> {
-  let rateLimit;
+  let rateLimit: RateLimit | undefined;
   try {
     rateLimit = options.rateLimit ? parseRateLimit(options.rateLimit) : undefined;
   } catch (error) {
     throw new UsageError(`--rate-limit: ${(error as Error).message}`);
+  }
+  const shares = options.rateLimitShares ?? 1;
+  if (rateLimit && shares > 1) {
+    const mine = shareOf(rateLimit, shares);
+    ctx.note(`rate limit ${formatRate(rateLimit)} shared by ${shares} shards: ${formatRate(mine)} here`);
+    rateLimit = mine;
   }
   // Every secret is known before any output; tokens join the moment the client obtains them.
   const secrets = secretVariables(ctx.env);
@@ -76,6 +89,7 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
       redactor.add(settings.accessKeySecret, `${settings.accessKeyId ?? ''}:${settings.accessKeySecret}`);
     client = createClient(settings, {
       rateLimit,
+      onWarning: ctx.warn,
       scrub: redactor.text,
       onToken: (token: string) => {
         redactor.add(token);
@@ -98,4 +112,20 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
       await sim?.close();
     },
   };
+}
+
+/**
+ * One shard's part of the tenant's budget: a whole number of requests per window, rounded down so
+ * the shards together never exceed it; below one request per window, the window grows instead.
+ */
+export function shareOf(rate: RateLimit, shares: number): RateLimit {
+  if (rate.limit >= shares) return { limit: Math.floor(rate.limit / shares), windowMs: rate.windowMs };
+  return { limit: 1, windowMs: Math.ceil((rate.windowMs * shares) / rate.limit) };
+}
+
+/** `100/m`, `50/s`, or `1 per 240 s`. */
+export function formatRate(rate: RateLimit): string {
+  if (rate.windowMs === 60_000) return `${rate.limit}/m`;
+  if (rate.windowMs === 1000) return `${rate.limit}/s`;
+  return `${rate.limit} per ${+(rate.windowMs / 1000).toFixed(1)} s`;
 }

@@ -32,6 +32,8 @@ export interface RunOptions extends ConnectionOptions {
   renderer: RendererName;
   /** Run only this shard of the files (SPEC 8). */
   shard?: Shard;
+  /** `run`: the shards of `--shard I/N` share `--rate-limit` (SPEC 4); `shard`: it is this shard's own. */
+  rateLimitScope?: 'run' | 'shard';
   /** Follow symbolic links that lead outside the given paths (`--follow-symlinks`). Default false. */
   followSymlinks?: boolean;
 }
@@ -67,6 +69,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   variablesForChains(loaded.chains, ctx.env);
   const session = await openRunSession({
     ...options,
+    rateLimitShares: options.shard && options.rateLimitScope !== 'shard' ? options.shard.total : 1,
     context: sessionContext(ctx),
   });
   try {
