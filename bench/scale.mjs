@@ -2,7 +2,9 @@
 //  1. 100 chains × 3 steps through `cxchain run --rate-limit 50/s --concurrency 50` against the
 //     simulator limited to 50 requests/s: wall time next to the theoretical minimum.
 //  2. 1,000 chains × 3 steps through `cxchain run` with reports and audit: peak RSS of the CLI.
-// Usage: npm run build && node bench/scale.mjs
+//  3. 150 one-step chains with global_timeout_seconds: 60 at `--rate-limit 100/m` (issue 12): the
+//     limit paces and fails nothing; about 61 s by design (skip it with --quick).
+// Usage: npm run build && node bench/scale.mjs [--quick]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +113,46 @@ try {
   const kResults = JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).results;
   await free.close();
 
+  // 3. Pacing at a per-minute limit: 150 requests at 100/m cannot finish before the second minute.
+  let paced;
+  if (!process.argv.includes('--quick')) {
+    const PER_MINUTE = 100;
+    const tenant = await createSimulator({ rateLimit: { limit: PER_MINUTE, windowMs: 60_000 } });
+    mkdirSync(join(dir, 'paced'));
+    for (let i = 0; i < 150; i++)
+      writeFileSync(
+        join(dir, 'paced', `paced-${String(i).padStart(3, '0')}.yaml`),
+        `version: 1\nchain_id: paced-${i}\nglobal_timeout_seconds: 60\nsteps:\n  - action_id: da-echo\n    payload: { n: ${i} }\n`,
+      );
+    const pacedReport = join(dir, 'paced.json');
+    const r3 = await runCli(
+      [
+        'run',
+        join(dir, 'paced'),
+        '--rate-limit',
+        `${PER_MINUTE}/m`,
+        '--renderer',
+        'simple',
+        '--report',
+        `json=${pacedReport}`,
+      ],
+      env(tenant),
+    );
+    const pacedResults = JSON.parse(readFileSync(pacedReport, 'utf8')).results;
+    paced = {
+      code: r3.code,
+      ms: r3.ms,
+      // The floor: the first 100 leave at once, the 101st one window after the first.
+      floorMs: 60_000,
+      failed: pacedResults.filter((r) => r.final_status !== 'completed').length,
+      total: pacedResults.length,
+      throttled: tenant.requests.filter((r) => r.status === 429).length,
+      requests: tenant.requests.length,
+      stderr: r3.stderr,
+    };
+    await tenant.close();
+  }
+
   console.log(`bench/scale (Node ${process.version})`);
   console.log(
     `100 chains × 3 steps, simulator limited to ${RATE}/s, --rate-limit ${RATE}/s --concurrency 50 (exit ${r1.code})`,
@@ -127,7 +169,16 @@ try {
   console.log(`1,000 chains × 3 steps, --concurrency 50, json + junit reports and audit (exit ${r2.code})`);
   console.log(`  wall time            ${(r2.ms / 1000).toFixed(2)} s, ${kResults.length} results`);
   console.log(`  peak RSS             ${r2.peakMb.toFixed(1)} MB   (target < 150 MB)`);
-  if (r1.code !== 0 || r2.code !== 0) console.log(r1.stderr.slice(-2000), r2.stderr.slice(-2000));
+  if (paced) {
+    console.log(`150 one-step chains, global_timeout_seconds: 60, --rate-limit 100/m (exit ${paced.code})`);
+    console.log(
+      `  wall time            ${(paced.ms / 1000).toFixed(2)} s   (floor ${(paced.floorMs / 1000).toFixed(2)} s: 150 requests at 100/m, the first 100 at once)`,
+    );
+    console.log(`  failed chains        ${paced.failed} of ${paced.total} (target 0)`);
+    console.log(`  429s seen            ${paced.throttled} of ${paced.requests} requests`);
+  }
+  if (r1.code !== 0 || r2.code !== 0 || (paced && paced.code !== 0))
+    console.log(r1.stderr.slice(-2000), r2.stderr.slice(-2000), paced?.stderr.slice(-2000) ?? '');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

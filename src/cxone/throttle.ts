@@ -41,8 +41,8 @@ const ARRIVAL_SLACK = 0.02;
  * The run-wide limiter shared by all chains (SPEC 4 `--rate-limit`). A sliding log rather than a
  * token bucket: a bucket allows its burst plus the refill within one window — up to twice the
  * limit — while tenants count requests in a window; the log never sends more than `limit` in any
- * window, and still sends the first `limit` at once. Only requests that leave are logged; waiters
- * wake in the order they began to wait, so no chain starves.
+ * window, and still sends the first `limit` at once. Slots are reserved in call order (FIFO), so
+ * no chain starves, and only when they fall before the caller's deadline.
  */
 export function createThrottle(
   rate: RateLimit | undefined,
@@ -55,6 +55,7 @@ export function createThrottle(
   let head = 0;
   let pausedUntil = 0;
   let pausedBy = '';
+  let gate: Promise<void> = Promise.resolve();
 
   /** The earliest time a request asking at `at` could leave. */
   const earliest = (at: number): number => {
@@ -62,6 +63,7 @@ export function createThrottle(
     if (!rate || times.length < rate.limit) return slot;
     return Math.max(slot, (times[head] as number) + windowMs);
   };
+  // Future slots are reserved in call order (FIFO): each waiter sleeps once, to its own slot.
   const reserve = (slot: number) => {
     if (!rate) return;
     if (times.length < rate.limit) times.push(slot);
@@ -78,28 +80,34 @@ export function createThrottle(
         const t = now();
         const slot = earliest(t);
         if (deadline !== undefined && slot >= deadline) {
-          // Wait out the deadline: it really passes before the chain is failed.
+          // No slot is taken that cannot be used; the deadline really passes before the chain fails.
           const held = pausedUntil >= deadline;
           const origin = pausedBy;
           if (deadline > t && !(await sleep(deadline - t, signal))) return { ok: false, reason: 'cancelled' };
           return held ? { ok: false, reason: 'cool_down', origin } : { ok: false, reason: 'rate_limit' };
         }
-        if (slot <= t) {
-          reserve(t);
-          return { ok: true };
-        }
-        // Reserve nothing while waiting: the log only holds requests that left.
-        if (!(await sleep(slot - t, signal))) return { ok: false, reason: 'cancelled' };
+        reserve(slot);
+        if (slot > t && !(await sleep(slot - t, signal))) return { ok: false, reason: 'cancelled' };
+        // A cool-down that began while this request waited applies to it too.
+        if (now() >= pausedUntil) return { ok: true };
       }
     },
-    async whenFree(signal) {
-      for (;;) {
-        if (signal?.aborted) return false;
-        const t = now();
-        const slot = earliest(t);
-        if (slot <= t) return true;
-        if (!(await sleep(slot - t, signal))) return false;
-      }
+    whenFree(signal) {
+      // One waiter at a time, so many idle workers do not all wake for every freed slot.
+      const turn = gate.then(async () => {
+        for (;;) {
+          if (signal?.aborted) return false;
+          const t = now();
+          const slot = earliest(t);
+          if (slot <= t) return true;
+          if (!(await sleep(slot - t, signal))) return false;
+        }
+      });
+      gate = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      return turn;
     },
     coolDown(until, origin) {
       const capped = Math.min(until, now() + MAX_COOL_DOWN_MS);
