@@ -103,6 +103,43 @@ describe('what an attempt is, end to end (SPEC 5, issue 12)', () => {
     });
 });
 
+describe('Retry-After end to end (SPEC 5, RFC 9110)', () => {
+  const cases: [string, 'retry-after' | 'backoff', number][] = [
+    ['-5', 'backoff', 50],
+    ['+2', 'backoff', 50],
+    ['.5', 'backoff', 50],
+    ['2.', 'backoff', 50],
+    ['1, 1', 'retry-after', 1000],
+  ];
+  for (const [header, source, wait] of cases)
+    test(`Retry-After ${JSON.stringify(header)}: the wait is ${source === 'backoff' ? 'the backoff' : `exactly ${wait} ms`}`, async () => {
+      const t = await tenant(
+        (_req, res) => json(res, 200, { access_token: 'tok-abcdefgh', expires_in: 3600 }),
+        (_req, res, call) =>
+          call === 1
+            ? json(res, 429, { message: 'slow down' }, { 'retry-after': header })
+            : json(res, 200, { ok: true }),
+      );
+      const chain =
+        'version: 1\nchain_id: c\ndefaults:\n  retry: { max_attempts: 2, initial_delay_ms: 50, max_delay_ms: 50 }\nsteps:\n  - action_id: da-one\n';
+      const { dir, cleanup } = await tempDir({ 'c.yaml': chain });
+      try {
+        const r = await runCli(['run', 'c.yaml', '--renderer', 'json'], { cwd: dir, env: t.env });
+        assert.equal(r.code, 0, r.stderr);
+        const retry = r.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { type: string; wait_ms?: number; wait_source?: string })
+          .find((e) => e.type === 'retry');
+        assert.equal(retry?.wait_source, source);
+        assert.equal(retry?.wait_ms, wait);
+      } finally {
+        await cleanup();
+        await t.close();
+      }
+    });
+});
+
 describe('the tenant budget across shards (SPEC 4)', () => {
   test('--rate-limit is divided among the shards and said once; --rate-limit-scope shard opts out', async () => {
     const t = await tenant((_req, res) => json(res, 200, { access_token: 'tok-abcdefgh', expires_in: 3600 }));
