@@ -9,7 +9,13 @@ const ctx = createContext();
 main(process.argv, ctx)
   // What was printed must have reached stdout: a full disk there is exit 74, a closed pipe is not.
   .then(async (code) => {
-    await ctx.stdout.drain();
+    try {
+      await ctx.stdout.drain();
+    } catch (error) {
+      // A run that stopped for this has said so already.
+      if (code === EXIT.output) return code;
+      throw error;
+    }
     return code;
   })
   .then(
@@ -18,7 +24,7 @@ main(process.argv, ctx)
     },
     (error: unknown) => {
       if (error instanceof OutputError) {
-        process.stderr.write(`cxchain: error: ${error.message}\n`);
+        process.stderr.write(`error: ${error.message}\n`);
         process.exitCode = EXIT.output;
         return;
       }
@@ -30,7 +36,7 @@ main(process.argv, ctx)
             ? (error.stack ?? error.message)
             : `${error.name}: ${error.message}`
           : String(error);
-      process.stderr.write(`cxchain: internal error: ${text}${debug ? '' : ' (set CXCHAIN_DEBUG=1 for the stack)'}\n`);
+      process.stderr.write(`error: internal error: ${text}${debug ? '' : ' (set CXCHAIN_DEBUG=1 for the stack)'}\n`);
       process.exitCode = EXIT.internal;
     },
   );
