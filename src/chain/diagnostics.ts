@@ -39,6 +39,8 @@ export const DIAGNOSTIC_CODES = [
   /** A `vars.NAME` / `secrets.NAME` whose NAME cannot end an environment variable name. */
   'chain.bad_variable_name',
   'chain.bad_default',
+  /** `__proto__` as an output name: the chain's outputs become a JavaScript object. */
+  'chain.reserved_name',
   'chain.retry_bounds',
   'expr.syntax',
   'expr.unknown_root',

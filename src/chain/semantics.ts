@@ -145,13 +145,25 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
       );
     }
   });
-  if (isRecord(chain.outputs)) templates.outputs = compile(chain.outputs, ['outputs'], undefined);
+  if (isRecord(chain.outputs)) {
+    templates.outputs = compile(chain.outputs, ['outputs'], undefined);
+    // The outputs are a JSON object that scripts read with JavaScript, where `__proto__` is no
+    // ordinary key; every other name, `constructor` included, is one like any other.
+    if (Object.hasOwn(chain.outputs, '__proto__'))
+      report(
+        'chain.reserved_name',
+        ['outputs', '__proto__'],
+        '`__proto__` cannot name an output: in the JavaScript that reads the chain result it is not an ordinary key',
+        'choose another name',
+        true,
+      );
+  }
 
   // An input's default must be what its type promises: `--input` values are checked, so defaults are too.
   for (const [name, spec] of Object.entries(isRecord(chain.inputs) ? chain.inputs : {})) {
     if (!isRecord(spec) || spec.default === undefined) continue;
     const type = typeof spec.type === 'string' ? spec.type : 'string';
-    const expected = DEFAULT_FITS[type];
+    const expected = DEFAULT_FITS.get(type);
     if (expected && !expected.fits(spec.default)) {
       report(
         'chain.bad_default',
@@ -185,13 +197,14 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   return { diagnostics: out, templates };
 }
 
-const DEFAULT_FITS: Record<string, { fits: (v: unknown) => boolean; what: string }> = {
+// A Map, not an object: `type: constructor` (refused by the schema) must find nothing here.
+const DEFAULT_FITS = new Map<string, { fits: (v: unknown) => boolean; what: string }>([
   // A string input takes any scalar as text, as `--input` does.
-  string: { fits: (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), what: 'a text' },
-  number: { fits: (v) => typeof v === 'number' && Number.isFinite(v), what: 'a number' },
-  integer: { fits: (v) => typeof v === 'number' && Number.isSafeInteger(v), what: 'a whole number' },
-  boolean: { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' },
-};
+  ['string', { fits: (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), what: 'a text' }],
+  ['number', { fits: (v) => typeof v === 'number' && Number.isFinite(v), what: 'a number' }],
+  ['integer', { fits: (v) => typeof v === 'number' && Number.isSafeInteger(v), what: 'a whole number' }],
+  ['boolean', { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' }],
+]);
 
 function stepId(step: Raw): string | undefined {
   if (typeof step.id === 'string') return step.id;
