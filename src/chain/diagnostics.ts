@@ -14,6 +14,10 @@ export const DIAGNOSTIC_CODES = [
   'yaml.multiple_documents',
   'yaml.not_mapping',
   'yaml.tag',
+  /** A `<<` merge key: YAML 1.2 has none, so nothing would be merged. */
+  'yaml.merge_key',
+  /** A number JSON cannot carry as written (beyond ±2^53, too many digits, `.inf`), or a number as a key. */
+  'yaml.inexact_number',
   'schema.required',
   'schema.unknown_key',
   'schema.type',
@@ -39,6 +43,8 @@ export const DIAGNOSTIC_CODES = [
   /** A `vars.NAME` / `secrets.NAME` whose NAME cannot end an environment variable name. */
   'chain.bad_variable_name',
   'chain.bad_default',
+  /** An expression in `action_id`: ids are literal, so it would be sent as written. */
+  'chain.expression_in_action_id',
   /** `__proto__` as an output name: the chain's outputs become a JavaScript object. */
   'chain.reserved_name',
   'chain.retry_bounds',

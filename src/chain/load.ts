@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostics.js';
+import { compareDiagnostics, diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { discoverChainFiles, type DiscoverOptions } from './discover.js';
 import { buildModel, type ChainDocument, type ChainModel } from './model.js';
 import { validateAgainstSchema } from './schema-errors.js';
@@ -109,12 +109,32 @@ export function validateParsed(file: string, parsed: ParsedFile): FileResult {
   if (!source || data === undefined) return { file, diagnostics: parsed.diagnostics };
   const schema = validateAgainstSchema(data, source);
   const semantics = checkSemantics(data, source);
-  const diagnostics = [...parsed.diagnostics, ...schema, ...semantics.diagnostics].sort(compareDiagnostics);
+  const diagnostics = withoutRepeats([...parsed.diagnostics, ...schema, ...semantics.diagnostics]).sort(
+    compareDiagnostics,
+  );
   if (diagnostics.length > 0) return { file, diagnostics };
   const document = data as ChainDocument;
   const stepPositions = document.steps.map((_, i) => positionOf(source, ['steps', i]));
   const chain = buildModel(document, source, semantics.templates, stepPositions, positionOf(source, ['chain_id']));
   return { file, chain, diagnostics };
+}
+
+/**
+ * A mistake two layers see differently is reported once, by the layer that explains it:
+ * `${{ … }}` in `action_id` is an expression where none is resolved (semantics), not a character
+ * the pattern refuses (schema).
+ */
+const SUPERSEDES: ReadonlyMap<DiagnosticCode, DiagnosticCode> = new Map([
+  ['chain.expression_in_action_id', 'schema.pattern'],
+]);
+
+function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const taken = new Set<string>();
+  for (const d of diagnostics) {
+    const weaker = SUPERSEDES.get(d.code);
+    if (weaker) taken.add(`${weaker}@${d.line}:${d.column}`);
+  }
+  return diagnostics.filter((d) => !taken.has(`${d.code}@${d.line}:${d.column}`));
 }
 
 function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(

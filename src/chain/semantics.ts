@@ -3,6 +3,7 @@ import { compileTemplate, type LocatedReference, type Template } from './express
 import type { CompiledTemplates } from './model.js';
 import { BUILTIN_DEFAULTS } from './model.js';
 import { positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
+import { describePath } from './schema-errors.js';
 import { closest, listOf } from './suggest.js';
 
 type Raw = Record<string, unknown>;
@@ -121,6 +122,18 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   steps.forEach((step, index) => {
     templates.payloads[index] = compile(step.payload ?? {}, ['steps', index, 'payload'], index);
     const fallback = isRecord(step.fallback) ? step.fallback : undefined;
+    for (const [path, actionId] of [
+      [['steps', index, 'action_id'], step.action_id],
+      [['steps', index, 'fallback', 'action_id'], fallback?.action_id],
+    ] as const) {
+      if (typeof actionId !== 'string' || !actionId.includes('${{')) continue;
+      report(
+        'chain.expression_in_action_id',
+        path,
+        `\`${describePath(path)}\` is ${JSON.stringify(actionId)}; an action id is literal, so the expression would be sent as written`,
+        "write the Data Action's id itself; to call different actions, give each its own step",
+      );
+    }
     templates.fallbacks[index] = fallback
       ? 'output' in fallback
         ? compile(fallback.output, ['steps', index, 'fallback', 'output'], index)

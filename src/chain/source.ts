@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';
+import { checkLiterals } from './literals.js';
 
 /** Chain files larger than this are refused before parsing (SPEC 3.1). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -162,6 +163,11 @@ export function parseChainText(file: string, text: string): ParsedFile {
     );
     return { source, diagnostics };
   }
+  const literals = checkLiterals(source);
+  diagnostics.push(...literals);
+  // Nothing was merged, so the keys a `<<` was meant to bring in are missing: the later layers
+  // would report each of them as if it were a mistake of its own.
+  if (literals.some((d) => d.code === 'yaml.merge_key')) return { source, diagnostics };
   try {
     return { source, data: first.toJS({ maxAliasCount: MAX_ALIASES }), diagnostics };
   } catch (error) {
