@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { closest } from '../src/chain/suggest.js';
 import { runCli, tempDir } from './helpers.js';
 
 interface JsonDiagnostic {
@@ -64,8 +65,8 @@ interface Case {
 }
 
 /**
- * Issue 12 C. The first three are cascades the issue measured: on main they gave 17, 5 and 3
- * problems (the flow expression, the tab, the mis-indented key); each is now the one mistake.
+ * Issue 12 C. The first four are cascades the issue measured: on main they gave 17, 5, 3 and 3
+ * problems (the flow expression, the tab, the mis-indented key, `step:`); each is now the one mistake.
  */
 const CASES: Record<string, Case> = {
   'unquoted-expression-in-flow.yaml': {
@@ -81,6 +82,12 @@ const CASES: Record<string, Case> = {
     expect: [['yaml.syntax', 16, 4]],
     message: /^`action_id` starts at column 4, but the key before it, `id`, starts at column 5/,
     hint: 'align the keys of one mapping to the same column, using spaces',
+  },
+  'step-for-steps.yaml': {
+    text: withLine(14, 'step:'),
+    expect: [['schema.unknown_key', 14, 1]],
+    message: /^unknown key `step` in the chain; did you mean `steps`\? \(`steps` is required\)$/,
+    hint: /^rename it to `steps`; the keys allowed here are version, chain_id/,
   },
   'key-indented-deeper.yaml': {
     text: withLine(12, '   on_failure: abort'),
@@ -123,6 +130,39 @@ const CASES: Record<string, Case> = {
       ['yaml.syntax', 19, 4],
     ],
   },
+  'retries-in-defaults.yaml': {
+    text: withLine(13, '  retries: { max_attempts: 4 }'),
+    expect: [['schema.unknown_key', 13, 3]],
+    message: /^unknown key `retries` in `defaults`; did you mean `retry`\?$/,
+  },
+  'unknown-in-retry.yaml': {
+    text: withLine(13, '  retry: { max_attempt: 4, initial_delay: 5 }'),
+    expect: [
+      ['schema.unknown_key', 13, 12],
+      ['schema.unknown_key', 13, 28],
+    ],
+  },
+  'unknown-in-input.yaml': {
+    text: withLine(9, '  region: { typ: string, default: US-WEST }'),
+    expect: [['schema.unknown_key', 9, 13]],
+    message: /did you mean `type`\?$/,
+  },
+  'unknown-in-fallback.yaml': {
+    text: withLine(30, '      actionid: da-queue-crm-retry'),
+    expect: [['schema.unknown_key', 30, 7]],
+    message: /^unknown key `actionid` in `steps\[2\]\.fallback`; did you mean `action_id`\?/,
+  },
+  'unknown-in-step.yaml': {
+    text: withLine(18, '    timeout: 20'),
+    expect: [['schema.unknown_key', 18, 5]],
+    message: /did you mean `timeout_seconds`\?$/,
+  },
+  'if-is-not-id.yaml': {
+    text: withLine(18, '    if: yes'),
+    expect: [['schema.unknown_key', 18, 5]],
+    message: /^unknown key `if` in `steps\[0\]`$/,
+    hint: /^remove it, or use one of the keys allowed here: id, action_id/,
+  },
   'merge-key.yaml': {
     text: SPEC_CHAIN.replace('defaults:\n', 'defaults: &d\n').replace(
       '  - id: profile\n',
@@ -131,11 +171,41 @@ const CASES: Record<string, Case> = {
     expect: [['yaml.merge_key', 16, 5]],
     message: /^merge keys \(`<<`\) are not supported/,
   },
+  'no-steps-no-empty-fix.yaml': {
+    text: 'version: 1\nchain_id: c\nsteps: []\noutputs:\n  x: ${{ steps.a.status }}\n',
+    expect: [['schema.min_items', 3, 8]],
+  },
+  'boolean-fix.yaml': {
+    text: withLine(27, '    idempotent: yes'),
+    expect: [['schema.type', 27, 17]],
+    hint: 'write `true` or `false`',
+  },
+  'enum-fix.yaml': {
+    text: withLine(24, '    on_failure: skip'),
+    expect: [['schema.enum', 24, 17]],
+    hint: 'use one of `abort`, `continue` or `fallback`',
+  },
+  'range-fix.yaml': {
+    text: withLine(18, '    timeout_seconds: 200'),
+    expect: [['schema.range', 18, 22]],
+    hint: 'write a whole number of seconds from 5 to 120',
+  },
+  'quoted-number-fix.yaml': {
+    text: withLine(5, 'max_depth: "5"'),
+    expect: [['schema.type', 5, 12]],
+    hint: 'write a whole number from 1 to 25, without quotes: `5`',
+  },
+  'required-fix.yaml': {
+    text: withLine(2, ''),
+    expect: [['schema.required', 1, 1]],
+    hint: 'add `chain_id:` with an id unique across the repository, e.g. `chain_id: cust-data-sync-001`',
+  },
 };
 
 describe('validate: one mistake is one problem, with the caret on the offending token', () => {
   let cleanup: () => Promise<void>;
   const byFile = new Map<string, JsonDiagnostic[]>();
+  let text = '';
 
   before(async () => {
     let dir: string;
@@ -144,6 +214,7 @@ describe('validate: one mistake is one problem, with the caret on the offending 
     assert.equal(json.code, 2, json.stderr);
     for (const d of (JSON.parse(json.stdout) as { diagnostics: JsonDiagnostic[] }).diagnostics)
       byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+    text = (await runCli(['validate', '.'], { cwd: dir })).stdout;
   });
   after(() => cleanup());
 
@@ -169,5 +240,31 @@ describe('validate: one mistake is one problem, with the caret on the offending 
     } finally {
       await done();
     }
+  });
+
+  test('no `fix:` line is empty or ends in an empty list', () => {
+    const fixes = text.split('\n').filter((l) => l.startsWith('  fix:'));
+    assert.ok(fixes.length > 10);
+    for (const line of fixes) assert.match(line, /^ {2}fix: \S.*[^:,\s]$/, line);
+  });
+
+  test('no schema fix repeats the description of the key', () => {
+    for (const d of [...byFile.values()].flat())
+      assert.doesNotMatch(d.hint ?? '', /Time limit|Whether a run|What happens when/, d.hint);
+  });
+});
+
+describe('did you mean', () => {
+  test('near misses are suggested; nonsense is not', () => {
+    const step = ['id', 'action_id', 'description', 'payload', 'timeout_seconds', 'on_failure', 'retry', 'fallback'];
+    assert.equal(closest('retries', ['timeout_seconds', 'on_failure', 'retry', 'idempotent']), 'retry');
+    assert.equal(closest('retyr', step), 'retry');
+    assert.equal(closest('Action-Id', step), 'action_id');
+    assert.equal(closest('timeout', step), 'timeout_seconds');
+    assert.equal(closest('step', ['version', 'steps', 'outputs']), 'steps');
+    assert.equal(closest('<<', step), undefined);
+    assert.equal(closest('if', step), undefined);
+    assert.equal(closest('xyz', step), undefined);
+    assert.equal(closest('max', ['max_attempts', 'initial_delay_ms', 'max_delay_ms']), undefined);
   });
 });

@@ -80,13 +80,16 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
         const id = String(ref.path[0]);
         const target = firstIndex.get(id);
         if (target === undefined) {
-          const guess = closest(id, [...firstIndex.keys()]);
+          // Without a list of steps (the schema layer says so) every reference would be "unknown".
+          if (steps.length === 0) continue;
+          const known = [...firstIndex.keys()];
+          const guess = closest(id, known);
           reportRef(
             'chain.unknown_step',
             docPath,
             ref.text,
             `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
-            `step ids: ${listOf([...firstIndex.keys()])}`,
+            known.length ? `step ids: ${listOf(known)}` : undefined,
           );
         } else if (stepIndex !== undefined && target === stepIndex) {
           reportRef(

@@ -32,7 +32,8 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
       lines.push(style.dim(`${gutter} | `) + shown(source));
       lines.push(`${' '.repeat(gutter.length)}${style.dim(' | ')}${caretPad}${style.red('^')}`);
     }
-    if (d.hint) lines.push(`${style.cyan('  fix:')} ${neutralize(d.hint)}`);
+    // A hint of only whitespace would print a bare `fix:` that tells a person nothing.
+    if (d.hint?.trim()) lines.push(`${style.cyan('  fix:')} ${neutralize(d.hint)}`);
     return lines.join('\n');
   });
   if (options.summary === false) return `${blocks.join('\n\n')}\n`;
