@@ -254,6 +254,64 @@ describe('validate: one mistake is one problem, with the caret on the offending 
   });
 });
 
+describe('validate: warnings', () => {
+  const WARN = SPEC_CHAIN.replace('required: false', 'required: true, default: CUST-1');
+
+  test('a default on a required input is a warning: shown, but the chain is valid (exit 0)', async () => {
+    const { dir, cleanup } = await tempDir({ 'c.yaml': WARN });
+    try {
+      const json = await runCli(['validate', '--format', 'json', 'c.yaml'], { cwd: dir });
+      assert.equal(json.code, 0, json.stdout);
+      const report = JSON.parse(json.stdout) as {
+        valid: boolean;
+        diagnostics: JsonDiagnostic[];
+        warnings: JsonDiagnostic[];
+      };
+      assert.equal(report.valid, true);
+      assert.deepEqual(report.diagnostics, []);
+      assert.deepEqual(
+        report.warnings.map((d) => [d.code, d.severity, d.line, d.column]),
+        [['chain.required_with_default', 'warning', 8, 32]],
+      );
+      const text = await runCli(['validate', 'c.yaml'], { cwd: dir });
+      assert.equal(text.code, 0);
+      assert.match(
+        text.stdout,
+        /^c\.yaml:8:32 {2}warning {2}the input `customer_id` is `required: true` and has a default/m,
+      );
+      assert.match(text.stdout, /1 warning in 1 file\n\n✔ 1 chain valid \(1 file\)\n$/);
+      const github = await runCli(['validate', '--format', 'github', 'c.yaml'], { cwd: dir });
+      assert.equal(github.code, 0);
+      assert.match(github.stdout, /^::warning file=c\.yaml,line=8,col=32,title=chain\.required_with_default::/m);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('beside an error the warning is listed and counted apart; the exit code follows the error', async () => {
+    const { dir, cleanup } = await tempDir({ 'c.yaml': WARN.replace('max_depth: 5', 'max_depth: 50') });
+    try {
+      const r = await runCli(['validate', 'c.yaml'], { cwd: dir });
+      assert.equal(r.code, 2);
+      assert.match(r.stdout, /1 problem and 1 warning in 1 file\n$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('run prints the warning on stderr and runs the chain', async () => {
+    const { dir, cleanup } = await tempDir({ 'c.yaml': WARN });
+    try {
+      const r = await runCli(['run', 'c.yaml', '--sim', '--renderer', 'json'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /c\.yaml:8:32 {2}warning {2}.*\[chain\.required_with_default\]/);
+      assert.doesNotMatch(r.stdout, /required_with_default/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('did you mean', () => {
   test('near misses are suggested; nonsense is not', () => {
     const step = ['id', 'action_id', 'description', 'payload', 'timeout_seconds', 'on_failure', 'retry', 'fallback'];

@@ -178,6 +178,17 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   // An input's default must be what its type promises: `--input` values are checked, so defaults are too.
   for (const [name, spec] of Object.entries(isRecord(chain.inputs) ? chain.inputs : {})) {
     if (!isRecord(spec) || spec.default === undefined) continue;
+    if (spec.required === true)
+      out.push({
+        ...diagnostic(
+          'chain.required_with_default',
+          source.file,
+          positionOf(source, ['inputs', name, 'required'], true),
+          `the input \`${name}\` is \`required: true\` and has a default, so it can never be missing: \`required\` does nothing`,
+          'remove `required: true` (the default makes the input optional), or remove the default to make every run set it',
+        ),
+        severity: 'warning',
+      });
     const type = typeof spec.type === 'string' ? spec.type : 'string';
     const expected = DEFAULT_FITS.get(type);
     if (expected && !expected.fits(spec.default)) {
