@@ -14,6 +14,10 @@ export const DIAGNOSTIC_CODES = [
   'yaml.multiple_documents',
   'yaml.not_mapping',
   'yaml.tag',
+  /** A `<<` merge key: YAML 1.2 has none, so nothing would be merged. */
+  'yaml.merge_key',
+  /** A number JSON cannot carry as written (beyond ±2^53, too many digits, `.inf`), or a number as a key. */
+  'yaml.inexact_number',
   'schema.required',
   'schema.unknown_key',
   'schema.type',
@@ -39,6 +43,12 @@ export const DIAGNOSTIC_CODES = [
   /** A `vars.NAME` / `secrets.NAME` whose NAME cannot end an environment variable name. */
   'chain.bad_variable_name',
   'chain.bad_default',
+  /** A warning: an input both `required: true` and with a `default`, so `required` never applies. */
+  'chain.required_with_default',
+  /** An expression in `action_id`: ids are literal, so it would be sent as written. */
+  'chain.expression_in_action_id',
+  /** `__proto__` as an output name: the chain's outputs become a JavaScript object. */
+  'chain.reserved_name',
   'chain.retry_bounds',
   'expr.syntax',
   'expr.unknown_root',
@@ -52,9 +62,14 @@ export interface Position {
   column: number;
 }
 
+/** An error stops the file from running; a warning is printed and changes nothing else. */
+export type Severity = 'error' | 'warning';
+
 /** One validation problem. `line`/`column` are 1-based; absent for problems with a whole path. */
 export interface Diagnostic {
   code: DiagnosticCode;
+  /** Absent means `error`: every diagnostic was an error before warnings existed. */
+  severity?: Severity;
   message: string;
   /** How to fix it, when the message alone does not say. */
   hint?: string;
@@ -77,6 +92,11 @@ export function diagnostic(
   }
   if (hint) d.hint = hint;
   return d;
+}
+
+/** Whether `d` is a warning, which lets the chain run (exit codes count errors only). */
+export function isWarning(d: Diagnostic): boolean {
+  return d.severity === 'warning';
 }
 
 /** Orders problems by file, then position, so output reads top to bottom. */

@@ -24,7 +24,9 @@ export {
   DIAGNOSTIC_CODES,
   compareDiagnostics,
   diagnostic,
+  isWarning,
   type Diagnostic,
+  type Severity,
   type DiagnosticCode,
   type Position,
 } from './diagnostics.js';

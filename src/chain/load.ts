@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostics.js';
+import { compareDiagnostics, diagnostic, isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { discoverChainFiles, type DiscoverOptions } from './discover.js';
 import { buildModel, type ChainDocument, type ChainModel } from './model.js';
 import { validateAgainstSchema } from './schema-errors.js';
@@ -8,9 +8,12 @@ import { parseChainText, positionOf, readChainFile, type ParsedFile } from './so
 
 export interface FileResult {
   file: string;
-  /** Present when the file has no problem. */
+  /** Present when the file has no error (it may have warnings). */
   chain?: ChainModel;
+  /** The errors; any one of them keeps the file from running. */
   diagnostics: Diagnostic[];
+  /** Diagnostics of severity `warning`: printed, but the chain is valid and runs. */
+  warnings: Diagnostic[];
 }
 
 export interface LoadResult {
@@ -18,8 +21,10 @@ export interface LoadResult {
   files: string[];
   /** The valid chains, in file order. */
   chains: ChainModel[];
-  /** Every problem of every file, sorted by file and position. */
+  /** Every error of every file, sorted by file and position. */
   diagnostics: Diagnostic[];
+  /** Every warning of every file, sorted by file and position; none of them makes a chain invalid. */
+  warnings: Diagnostic[];
 }
 
 export interface LoadOptions extends DiscoverOptions {
@@ -57,7 +62,10 @@ export interface ChainSummary {
 export interface ValidateResult {
   files: string[];
   chains: ChainSummary[];
+  /** The errors, as in `LoadResult`. */
   diagnostics: Diagnostic[];
+  /** The warnings, as in `LoadResult`. */
+  warnings: Diagnostic[];
 }
 
 /**
@@ -70,13 +78,13 @@ export async function validateFiles(paths: readonly string[], options: DiscoverO
   return collect(discovered.files, results, discovered.diagnostics);
 }
 
-type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnostic[] };
+type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnostic[]; warnings: Diagnostic[] };
 
 /** Validates files one by one, keeping summaries only. */
 export function validateFileSummaries(files: readonly string[], cwd: string = process.cwd()): SummaryResult[] {
   return files.map((file) => {
-    const { chain, diagnostics } = validateParsed(file, readChainFile(resolve(cwd, file), file));
-    return chain ? { file, chain: summarize(chain), diagnostics } : { file, diagnostics };
+    const { chain, diagnostics, warnings } = validateParsed(file, readChainFile(resolve(cwd, file), file));
+    return chain ? { file, chain: summarize(chain), diagnostics, warnings } : { file, diagnostics, warnings };
   });
 }
 
@@ -106,23 +114,44 @@ export function validateChains(sources: readonly { file: string; text: string }[
 /** Validates one parsed file on its own (no cross-file checks). */
 export function validateParsed(file: string, parsed: ParsedFile): FileResult {
   const { source, data } = parsed;
-  if (!source || data === undefined) return { file, diagnostics: parsed.diagnostics };
+  if (!source || data === undefined) return { file, diagnostics: parsed.diagnostics, warnings: [] };
   const schema = validateAgainstSchema(data, source);
   const semantics = checkSemantics(data, source);
-  const diagnostics = [...parsed.diagnostics, ...schema, ...semantics.diagnostics].sort(compareDiagnostics);
-  if (diagnostics.length > 0) return { file, diagnostics };
+  const all = withoutRepeats([...parsed.diagnostics, ...schema, ...semantics.diagnostics]).sort(compareDiagnostics);
+  const diagnostics = all.filter((d) => !isWarning(d));
+  const warnings = all.filter(isWarning);
+  if (diagnostics.length > 0) return { file, diagnostics, warnings };
   const document = data as ChainDocument;
   const stepPositions = document.steps.map((_, i) => positionOf(source, ['steps', i]));
   const chain = buildModel(document, source, semantics.templates, stepPositions, positionOf(source, ['chain_id']));
-  return { file, chain, diagnostics };
+  return { file, chain, diagnostics, warnings };
+}
+
+/**
+ * A mistake two layers see differently is reported once, by the layer that explains it:
+ * `${{ … }}` in `action_id` is an expression where none is resolved (semantics), not a character
+ * the pattern refuses (schema).
+ */
+const SUPERSEDES: ReadonlyMap<DiagnosticCode, DiagnosticCode> = new Map([
+  ['chain.expression_in_action_id', 'schema.pattern'],
+]);
+
+function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const taken = new Set<string>();
+  for (const d of diagnostics) {
+    const weaker = SUPERSEDES.get(d.code);
+    if (weaker) taken.add(`${weaker}@${d.line}:${d.column}`);
+  }
+  return diagnostics.filter((d) => !taken.has(`${d.code}@${d.line}:${d.column}`));
 }
 
 function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(
   files: string[],
-  results: { chain?: C; diagnostics: Diagnostic[] }[],
+  results: { chain?: C; diagnostics: Diagnostic[]; warnings: Diagnostic[] }[],
   extra: Diagnostic[],
-): { files: string[]; chains: C[]; diagnostics: Diagnostic[] } {
+): { files: string[]; chains: C[]; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
   const diagnostics = [...extra, ...results.flatMap((r) => r.diagnostics)];
+  const warnings = results.flatMap((r) => r.warnings).sort(compareDiagnostics);
   const byId = new Map<string, C>();
   const chains: C[] = [];
   for (const result of results) {
@@ -144,5 +173,5 @@ function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'colum
     byId.set(chain.chainId, chain);
     chains.push(chain);
   }
-  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics) };
+  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics), warnings };
 }

@@ -2,24 +2,24 @@ import type { ErrorObject } from 'ajv';
 import validateSchema from './generated/validate-schema.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { positionOf, type ChainSource, type DocPath } from './source.js';
+import { requiredFix, valueFix, type SchemaNode } from './schema-fixes.js';
 import { closest, listOf } from './suggest.js';
-
-interface SchemaNode {
-  description?: string;
-  properties?: Record<string, SchemaNode>;
-  minimum?: number;
-  maximum?: number;
-  type?: string | string[];
-}
 
 /** The JSON Schema layer of SPEC 3.1: every ajv error as a positioned diagnostic. */
 export function validateAgainstSchema(data: unknown, source: ChainSource): Diagnostic[] {
   if (validateSchema(data)) return [];
   const errors = dropBranchNoise(validateSchema.errors ?? []);
+  const renamed = misspeltRequired(errors);
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    const d = toDiagnostic(error, source);
+    // `step:` for `steps:` is one mistake: the unknown key says so, the missing `steps` would repeat it.
+    if (error.keyword === 'required' && renamed.has(requiredKey(error.instancePath, error.params.missingProperty)))
+      continue;
+    // Likewise `fallback: { actionid: b }`: the fallback lacks `action_id` only because of the slip.
+    if (error.keyword === 'oneOf' && FALLBACK_KINDS.some((k) => renamed.has(requiredKey(error.instancePath, k))))
+      continue;
+    const d = toDiagnostic(error, source, renamed);
     const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -27,6 +27,37 @@ export function validateAgainstSchema(data: unknown, source: ChainSource): Diagn
     }
   }
   return out;
+}
+
+/** `instancePath` + missing key of each required key that an unknown key beside it is a near miss of. */
+function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
+  const missing = new Set(
+    errors.filter((e) => e.keyword === 'required').map((e) => requiredKey(e.instancePath, e.params.missingProperty)),
+  );
+  // A fallback that fails its `oneOf` with neither key needs one of them: both count as missing.
+  for (const e of errors)
+    if (e.keyword === 'oneOf' && isObject(e.data) && FALLBACK_KINDS.every((k) => !Object.hasOwn(e.data as object, k)))
+      for (const k of FALLBACK_KINDS) missing.add(requiredKey(e.instancePath, k));
+  const renamed = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
+    const guess = closest(String(e.params.additionalProperty), allowed);
+    const key = guess === undefined ? undefined : requiredKey(e.instancePath, guess);
+    if (key !== undefined && missing.has(key)) renamed.add(key);
+  }
+  return renamed;
+}
+
+/** The keys of which a `fallback` holds exactly one. */
+const FALLBACK_KINDS = ['action_id', 'output'] as const;
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requiredKey(instancePath: string, name: unknown): string {
+  return `${instancePath}\u0000${String(name)}`;
 }
 
 /** A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. */
@@ -41,9 +72,11 @@ function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   );
 }
 
-function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
+function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: ReadonlySet<string>): Diagnostic {
   const path = parsePointer(error.instancePath);
   const where = describePath(path);
+  const last = path.at(-1);
+  const key = typeof last === 'string' ? last : undefined;
   const parent = (error.parentSchema ?? {}) as SchemaNode;
   const params = error.params as Record<string, unknown>;
   const at = (p: DocPath, key = false) => positionOf(source, p, key);
@@ -53,24 +86,29 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      const about = parent.properties?.[missing]?.description;
+      const inStep = path.length === 2 && path[0] === 'steps';
       return make(
         'schema.required',
         path,
         `${where === 'the chain' ? 'the chain' : `\`${where}\``} is missing the required key \`${missing}\``,
-        about ? `add \`${missing}:\` — ${about}` : `add \`${missing}:\``,
+        requiredFix(missing, inStep),
       );
     }
     case 'additionalProperties': {
-      const key = String(params.additionalProperty);
+      const name = String(params.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
-      const guess = closest(key, allowed);
-      const keyPath = [...path, key];
+      const guess = closest(name, allowed);
+      const required = guess !== undefined && renamed.has(requiredKey(error.instancePath, guess));
+      const mean = guess ? `; did you mean \`${guess}\`?${required ? ` (\`${guess}\` is required)` : ''}` : '';
       return make(
         'schema.unknown_key',
-        keyPath,
-        `unknown key \`${key}\` in ${where === 'the chain' ? 'the chain' : `\`${where}\``}${guess ? `; did you mean \`${guess}\`?` : ''}`,
-        `allowed keys here: ${allowed.join(', ')}`,
+        [...path, name],
+        `unknown key \`${name}\` in ${where === 'the chain' ? 'the chain' : `\`${where}\``}${mean}`,
+        guess
+          ? `rename it to \`${guess}\`; the keys allowed here are ${allowed.join(', ')}`
+          : allowed.length
+            ? `remove it, or use one of the keys allowed here: ${allowed.join(', ')}`
+            : 'remove it',
         true,
       );
     }
@@ -80,7 +118,7 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         'schema.type',
         path,
         `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`,
-        parent.description,
+        valueFix(parent, key, error.data),
       );
     }
     case 'enum': {
@@ -90,7 +128,7 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         'schema.enum',
         path,
         `\`${where}\` must be one of ${listOf(allowed)}; got ${describeValue(error.data)}${guess ? `; did you mean \`${guess}\`?` : ''}`,
-        parent.description,
+        guess ? `write \`${guess}\`` : valueFix(parent, key),
       );
     }
     case 'const':
@@ -98,7 +136,9 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         'schema.const',
         path,
         `\`${where}\` must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(error.data)}`,
-        where === 'version' ? 'only chain format version 1 exists: write `version: 1`' : parent.description,
+        where === 'version'
+          ? 'only chain format version 1 exists: write `version: 1`'
+          : `write ${JSON.stringify(params.allowedValue)}`,
       );
     case 'minimum':
     case 'maximum':
@@ -112,7 +152,7 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         'schema.range',
         path,
         `\`${where}\` is ${String(error.data)}; it must be ${range}`,
-        parent.description,
+        valueFix(parent, key),
       );
     }
     case 'pattern':
@@ -120,21 +160,21 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         'schema.pattern',
         path,
         `\`${where}\` is ${typeof error.data === 'string' ? JSON.stringify(error.data) : describeValue(error.data)}, which is not allowed here`,
-        parent.description,
+        valueFix(parent, key),
       );
     case 'minItems':
       return make(
         'schema.min_items',
         path,
         `\`${where}\` is empty; it needs at least ${String(params.limit)} item`,
-        where === 'steps' ? 'add a step with an `action_id`' : parent.description,
+        where === 'steps' ? 'add a step with an `action_id`' : undefined,
       );
     case 'maxItems':
       return make(
         'schema.max_items',
         path,
         `\`${where}\` has ${Array.isArray(error.data) ? error.data.length : '?'} items; at most ${String(params.limit)} are allowed`,
-        where === 'steps' ? 'split long sequences into several chains' : parent.description,
+        where === 'steps' ? 'split long sequences into several chains' : undefined,
       );
     case 'oneOf':
       if (path.at(-1) === 'fallback') {
@@ -155,7 +195,7 @@ function toDiagnostic(error: ErrorObject, source: ChainSource): Diagnostic {
         true,
       );
   }
-  return make('schema.invalid', path, `\`${where}\` ${error.message ?? 'is invalid'}`, parent.description);
+  return make('schema.invalid', path, `\`${where}\` ${error.message ?? 'is invalid'}`, valueFix(parent, key));
 }
 
 function parsePointer(pointer: string): (string | number)[] {

@@ -3,6 +3,7 @@ import { compileTemplate, type LocatedReference, type Template } from './express
 import type { CompiledTemplates } from './model.js';
 import { BUILTIN_DEFAULTS } from './model.js';
 import { positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
+import { describePath } from './schema-errors.js';
 import { closest, listOf } from './suggest.js';
 
 type Raw = Record<string, unknown>;
@@ -79,13 +80,16 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
         const id = String(ref.path[0]);
         const target = firstIndex.get(id);
         if (target === undefined) {
-          const guess = closest(id, [...firstIndex.keys()]);
+          // Without a list of steps (the schema layer says so) every reference would be "unknown".
+          if (steps.length === 0) continue;
+          const known = [...firstIndex.keys()];
+          const guess = closest(id, known);
           reportRef(
             'chain.unknown_step',
             docPath,
             ref.text,
             `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
-            `step ids: ${listOf([...firstIndex.keys()])}`,
+            known.length ? `step ids: ${listOf(known)}` : undefined,
           );
         } else if (stepIndex !== undefined && target === stepIndex) {
           reportRef(
@@ -121,6 +125,18 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   steps.forEach((step, index) => {
     templates.payloads[index] = compile(step.payload ?? {}, ['steps', index, 'payload'], index);
     const fallback = isRecord(step.fallback) ? step.fallback : undefined;
+    for (const [path, actionId] of [
+      [['steps', index, 'action_id'], step.action_id],
+      [['steps', index, 'fallback', 'action_id'], fallback?.action_id],
+    ] as const) {
+      if (typeof actionId !== 'string' || !actionId.includes('${{')) continue;
+      report(
+        'chain.expression_in_action_id',
+        path,
+        `\`${describePath(path)}\` is ${JSON.stringify(actionId)}; an action id is literal, so the expression would be sent as written`,
+        "write the Data Action's id itself; to call different actions, give each its own step",
+      );
+    }
     templates.fallbacks[index] = fallback
       ? 'output' in fallback
         ? compile(fallback.output, ['steps', index, 'fallback', 'output'], index)
@@ -145,13 +161,36 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
       );
     }
   });
-  if (isRecord(chain.outputs)) templates.outputs = compile(chain.outputs, ['outputs'], undefined);
+  if (isRecord(chain.outputs)) {
+    templates.outputs = compile(chain.outputs, ['outputs'], undefined);
+    // The outputs are a JSON object that scripts read with JavaScript, where `__proto__` is no
+    // ordinary key; every other name, `constructor` included, is one like any other.
+    if (Object.hasOwn(chain.outputs, '__proto__'))
+      report(
+        'chain.reserved_name',
+        ['outputs', '__proto__'],
+        '`__proto__` cannot name an output: in the JavaScript that reads the chain result it is not an ordinary key',
+        'choose another name',
+        true,
+      );
+  }
 
   // An input's default must be what its type promises: `--input` values are checked, so defaults are too.
   for (const [name, spec] of Object.entries(isRecord(chain.inputs) ? chain.inputs : {})) {
     if (!isRecord(spec) || spec.default === undefined) continue;
+    if (spec.required === true)
+      out.push({
+        ...diagnostic(
+          'chain.required_with_default',
+          source.file,
+          positionOf(source, ['inputs', name, 'required'], true),
+          `the input \`${name}\` is \`required: true\` and has a default, so it can never be missing: \`required\` does nothing`,
+          'remove `required: true` (the default makes the input optional), or remove the default to make every run set it',
+        ),
+        severity: 'warning',
+      });
     const type = typeof spec.type === 'string' ? spec.type : 'string';
-    const expected = DEFAULT_FITS[type];
+    const expected = DEFAULT_FITS.get(type);
     if (expected && !expected.fits(spec.default)) {
       report(
         'chain.bad_default',
@@ -185,13 +224,14 @@ export function checkSemantics(data: unknown, source: ChainSource): SemanticResu
   return { diagnostics: out, templates };
 }
 
-const DEFAULT_FITS: Record<string, { fits: (v: unknown) => boolean; what: string }> = {
+// A Map, not an object: `type: constructor` (refused by the schema) must find nothing here.
+const DEFAULT_FITS = new Map<string, { fits: (v: unknown) => boolean; what: string }>([
   // A string input takes any scalar as text, as `--input` does.
-  string: { fits: (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), what: 'a text' },
-  number: { fits: (v) => typeof v === 'number' && Number.isFinite(v), what: 'a number' },
-  integer: { fits: (v) => typeof v === 'number' && Number.isSafeInteger(v), what: 'a whole number' },
-  boolean: { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' },
-};
+  ['string', { fits: (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), what: 'a text' }],
+  ['number', { fits: (v) => typeof v === 'number' && Number.isFinite(v), what: 'a number' }],
+  ['integer', { fits: (v) => typeof v === 'number' && Number.isSafeInteger(v), what: 'a whole number' }],
+  ['boolean', { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' }],
+]);
 
 function stepId(step: Raw): string | undefined {
   if (typeof step.id === 'string') return step.id;

@@ -2,6 +2,8 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';
+import { checkLiterals } from './literals.js';
+import { hasFatalYamlError, yamlSyntaxDiagnostics } from './yaml-errors.js';
 
 /** Chain files larger than this are refused before parsing (SPEC 3.1). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -111,8 +113,10 @@ export function parseChainText(file: string, text: string): ParsedFile {
       ),
     );
   }
-  diagnostics.push(...yamlErrors(source));
-  const unreliable = diagnostics.some((d) => d.code !== 'yaml.duplicate_key');
+  diagnostics.push(...yamlSyntaxDiagnostics(source));
+  // A syntax error leaves a tree the parser guessed at: the schema and semantic layers would only
+  // report the guess. Duplicate keys leave the tree intact, so the later layers still run.
+  const unreliable = second !== undefined || hasFatalYamlError(first);
 
   // Walking the tree costs; a file without `*` has no alias to count.
   const aliasOverflow = text.includes('*') ? findAliasOverflow(first) : undefined;
@@ -162,6 +166,11 @@ export function parseChainText(file: string, text: string): ParsedFile {
     );
     return { source, diagnostics };
   }
+  const literals = checkLiterals(source);
+  diagnostics.push(...literals);
+  // Nothing was merged, so the keys a `<<` was meant to bring in are missing: the later layers
+  // would report each of them as if it were a mistake of its own.
+  if (literals.some((d) => d.code === 'yaml.merge_key')) return { source, diagnostics };
   try {
     return { source, data: first.toJS({ maxAliasCount: MAX_ALIASES }), diagnostics };
   } catch (error) {
@@ -188,86 +197,6 @@ function unsupportedTags(doc: Document.Parsed): { tag: string; offset: number }[
     },
   });
   return found;
-}
-
-function yamlErrors(source: ChainSource): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const linesReported = new Set<number>();
-  const lines = source.text.split('\n');
-  for (const error of source.doc.errors) {
-    const pos = toPosition(source.lineCounter, error.pos[0]);
-    // A broken line usually yields several errors; the first one is the one a person can act on.
-    if (linesReported.has(pos.line)) continue;
-    linesReported.add(pos.line);
-    const lineText = lines[pos.line - 1] ?? '';
-    const expr = unquotedExpressionColumn(lineText, pos.column);
-    if (expr !== undefined && error.code !== 'DUPLICATE_KEY') {
-      out.push(
-        diagnostic(
-          'yaml.expression_in_flow',
-          source.file,
-          { line: pos.line, column: expr },
-          'an expression `${{ … }}` inside a YAML flow collection (`{ … }` or `[ … ]`) must be quoted, because `{` and `}` end the collection',
-          `write it as "\${{ … }}" in double quotes`,
-        ),
-      );
-      continue;
-    }
-    const code: DiagnosticCode =
-      error.code === 'DUPLICATE_KEY'
-        ? 'yaml.duplicate_key'
-        : error.code === 'TAB_AS_INDENT'
-          ? 'yaml.tab_indent'
-          : 'yaml.syntax';
-    out.push(
-      diagnostic(code, source.file, pos, yamlMessage(error.code, error.message, lineText, pos), yamlHint(error.code)),
-    );
-  }
-  return out;
-}
-
-function yamlMessage(code: string, message: string, lineText: string, pos: Position): string {
-  if (code === 'DUPLICATE_KEY') {
-    const key =
-      /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(lineText.slice(pos.column - 1))?.[1] ?? /^\s*([^:]+):/.exec(lineText)?.[1];
-    return key
-      ? `the key \`${key.trim()}\` appears twice in the same mapping`
-      : 'a key appears twice in the same mapping';
-  }
-  if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation; YAML allows only spaces';
-  if (/call stack/i.test(message)) return 'the document is nested too deeply to read; a chain needs only a few levels';
-  return `YAML syntax error: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+.*$/, '')}`;
-}
-
-function yamlHint(code: string): string | undefined {
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'remove one of them or rename it';
-    case 'TAB_AS_INDENT':
-      return 'replace the tab with spaces';
-    case 'BAD_INDENT':
-      return 'align the keys of one mapping to the same column, using spaces';
-    default:
-      return undefined;
-  }
-}
-
-/** Column (1-based) of an unquoted `${{` at or before `column` on the line, if any. */
-function unquotedExpressionColumn(lineText: string, column: number): number | undefined {
-  let quote: string | undefined;
-  for (let i = 0; i < lineText.length && i < column + 2; i++) {
-    const ch = lineText[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-    } else if (ch === '#' && (i === 0 || lineText[i - 1] === ' ')) {
-      return undefined;
-    } else if (lineText.startsWith('${{', i)) {
-      return i + 1;
-    }
-  }
-  return undefined;
 }
 
 function findAliasOverflow(doc: Document.Parsed): number | undefined {

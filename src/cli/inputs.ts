@@ -2,15 +2,19 @@ import type { ChainModel } from '../chain/index.js';
 import {
   checkInputs,
   checkVariables,
+  createInputRecord,
   describeMissingVariable,
   parseInputFlag,
   type UsedSecret,
 } from '../engine/index.js';
 import { UsageError } from './exit-codes.js';
 
-/** `--input name=value` flags, parsed once. */
+/**
+ * `--input name=value` flags, parsed once, into a record without a prototype: on a plain object
+ * `--input __proto__=1` would vanish and `constructor` would already be "given".
+ */
 export function parseInputFlags(flags: readonly string[]): Record<string, unknown> {
-  const given: Record<string, unknown> = {};
+  const given = createInputRecord();
   for (const flag of flags) {
     const parsed = parseInputFlag(flag);
     if (typeof parsed === 'string') throw new UsageError(parsed);

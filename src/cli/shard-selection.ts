@@ -56,7 +56,7 @@ export function validateShard(
     shard,
     discover,
     (files) => validateFiles(files, discover),
-    () => ({ files: [], chains: [], diagnostics: [] }),
+    () => ({ files: [], chains: [], diagnostics: [], warnings: [] }),
   );
 }
 
@@ -71,6 +71,6 @@ export function loadChainsShard(
     shard,
     discover,
     (files) => loadChains(files, { ...discover, keepSource: false }),
-    () => ({ files: [], chains: [], diagnostics: [] }),
+    () => ({ files: [], chains: [], diagnostics: [], warnings: [] }),
   );
 }

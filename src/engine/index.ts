@@ -12,7 +12,7 @@ export {
   type UsedSecret,
   type VariableCheck,
 } from './environment.js';
-export { applyInputDefaults, checkInputs, parseInputFlag } from './inputs.js';
+export { applyInputDefaults, checkInputs, createInputRecord, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';
 export { notRunResult } from './result.js';

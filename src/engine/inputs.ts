@@ -1,14 +1,27 @@
 import { parse as parseYaml } from 'yaml';
 import type { ChainModel, InputSpec } from '../chain/index.js';
 
+/**
+ * A record of values by input name with no prototype: an input may be called `constructor`,
+ * `toString` or `__proto__`, and must read and store like any other name.
+ */
+export function createInputRecord(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
+/** The value given for `name`, from the record's own properties only (never `Object.prototype`). */
+export function givenInput(given: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.hasOwn(given, name) ? given[name] : undefined;
+}
+
 /** Fills in declared defaults; values given win. */
 export function applyInputDefaults(
   chain: ChainModel,
   given: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
+  const values = createInputRecord();
   for (const input of chain.inputs) {
-    const value = given[input.name] ?? input.default;
+    const value = givenInput(given, input.name) ?? input.default;
     if (value !== undefined) values[input.name] = value;
   }
   return values;
@@ -43,21 +56,22 @@ export function checkInputs(
   chain: ChainModel,
   given: Readonly<Record<string, unknown>>,
 ): { values: Record<string, unknown>; problems: string[] } {
-  const values: Record<string, unknown> = {};
+  const values = createInputRecord();
   const problems: string[] = [];
   for (const input of chain.inputs) {
-    if (!(input.name in given)) {
+    if (!Object.hasOwn(given, input.name)) {
       if (input.required && input.default === undefined)
         problems.push(
           `${chain.file}: chain \`${chain.chainId}\` needs the input \`${input.name}\`${input.description ? ` (${input.description})` : ''}: pass --input ${input.name}=…`,
         );
       continue;
     }
-    const coerced = coerce(input, given[input.name]);
+    const value = givenInput(given, input.name);
+    const coerced = coerce(input, value);
     if (coerced.ok) values[input.name] = coerced.value;
     else
       problems.push(
-        `--input ${input.name}: expected ${coerced.expected}, got ${JSON.stringify(given[input.name])} (chain \`${chain.chainId}\`)`,
+        `--input ${input.name}: expected ${coerced.expected}, got ${JSON.stringify(value)} (chain \`${chain.chainId}\`)`,
       );
   }
   return { values, problems };

@@ -1,5 +1,6 @@
 import type { Reference, Template } from '../chain/index.js';
 import { readVariable, variableOf } from './environment.js';
+import { givenInput } from './inputs.js';
 import type { StepStatus } from './result.js';
 
 /** What expressions can read during a run (SPEC 3.2). */
@@ -52,10 +53,13 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
       return ctx.chainId;
     case 'run':
       return ctx.runId;
-    case 'inputs':
-      if (!(name in ctx.inputs) || ctx.inputs[name] === undefined)
+    case 'inputs': {
+      // Own properties only: `inputs.constructor` is an input like any other, never Object's.
+      const value = givenInput(ctx.inputs, name);
+      if (value === undefined)
         throw new UnresolvedReference(ref, `the input \`${name}\` has no value (set it with --input ${name}=…)`);
-      return walk(ref, ctx.inputs[name], rest, `inputs.${name}`);
+      return walk(ref, value, rest, `inputs.${name}`);
+    }
     case 'vars':
     case 'secrets': {
       // `run` checks every variable before it starts; a library caller may not have.

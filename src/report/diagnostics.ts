@@ -23,7 +23,8 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
   // File names, messages and source lines come from files: escaped, so none can start a line.
   const blocks = diagnostics.map((d) => {
     const where = neutralize(d.line ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file);
-    const lines = [`${style.bold(where)}  ${style.red('error')}  ${neutralize(d.message)} ${style.dim(`[${d.code}]`)}`];
+    const severity = d.severity === 'warning' ? style.yellow('warning') : style.red('error');
+    const lines = [`${style.bold(where)}  ${severity}  ${neutralize(d.message)} ${style.dim(`[${d.code}]`)}`];
     const source = d.line ? lineOf(d.file, d.line) : undefined;
     if (d.line && source !== undefined && source.length <= 400) {
       const gutter = String(d.line).padStart(5);
@@ -32,12 +33,19 @@ export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], option
       lines.push(style.dim(`${gutter} | `) + shown(source));
       lines.push(`${' '.repeat(gutter.length)}${style.dim(' | ')}${caretPad}${style.red('^')}`);
     }
-    if (d.hint) lines.push(`${style.cyan('  fix:')} ${neutralize(d.hint)}`);
+    // A hint of only whitespace would print a bare `fix:` that tells a person nothing.
+    if (d.hint?.trim()) lines.push(`${style.cyan('  fix:')} ${neutralize(d.hint)}`);
     return lines.join('\n');
   });
   if (options.summary === false) return `${blocks.join('\n\n')}\n`;
   const files = new Set(diagnostics.map((d) => d.file)).size;
-  const summary = `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  const errors = diagnostics.length - warnings;
+  const counts = [
+    ...(errors || !warnings ? [`${errors} problem${errors === 1 ? '' : 's'}`] : []),
+    ...(warnings ? [`${warnings} warning${warnings === 1 ? '' : 's'}`] : []),
+  ].join(' and ');
+  const summary = `${counts} in ${files} file${files === 1 ? '' : 's'}`;
   return `${blocks.join('\n\n')}\n\n${summary}\n`;
 }
 

@@ -58,6 +58,8 @@ export function annotationPath(file: string, cwd: string, env: NodeJS.ProcessEnv
 /** A problem with a place in a file: validation diagnostics and plan findings alike. */
 export interface LocatedProblem {
   code: string;
+  /** `warning` is annotated as a warning; absent or `error` takes the caller's level. */
+  severity?: 'error' | 'warning' | undefined;
   message: string;
   hint?: string | undefined;
   file: string;
@@ -79,7 +81,8 @@ export function formatProblemAnnotations(
   return problems
     .map((p) => {
       const annotation: Annotation = {
-        level,
+        // A warning stays a warning on the pull request, whatever level the caller asked for.
+        level: p.severity === 'warning' ? 'warning' : level,
         file: annotationPath(p.file, place.cwd, place.env),
         title: p.code,
         message: p.hint ? `${p.message}\nfix: ${p.hint}` : p.message,

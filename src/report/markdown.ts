@@ -62,7 +62,7 @@ export function formatProblemsMarkdown(
   return problems
     .map((p) => {
       const fix = p.hint ? `\n  - fix: ${mdText(p.hint, { keepCode: true })}` : '';
-      return `- ❌ ${mdPlace(p.file, p.line, link)} ${mdText(p.message, { keepCode: true })} (${mdCode(p.code)})${fix}`;
+      return `- ${p.severity === 'warning' ? '⚠️' : '❌'} ${mdPlace(p.file, p.line, link)} ${mdText(p.message, { keepCode: true })} (${mdCode(p.code)})${fix}`;
     })
     .join('\n');
 }

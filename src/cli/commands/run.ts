@@ -46,6 +46,11 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   });
   const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
   const label = options.shard ? `shard ${formatShard(options.shard)}` : undefined;
+  // Warnings are not the run's product: stderr, before anything runs, and the chains still run.
+  if (loaded.warnings.length > 0 && loaded.diagnostics.length === 0) {
+    ctx.stderr.write(`${formatDiagnosticsText(loaded.warnings, { style: ctx.errStyle })}\n`);
+    if (github) ctx.stderr.write(formatProblemAnnotations(loaded.warnings, github));
+  }
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
     ctx.stderr.write('nothing was run: fix the problems above first\n');

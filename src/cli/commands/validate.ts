@@ -1,3 +1,4 @@
+import { compareDiagnostics } from '../../chain/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import { formatProblemAnnotations, isGithubActions } from '../../report/github.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,29 +21,34 @@ export async function validateCommand(paths: string[], options: ValidateOptions,
     cwd: ctx.cwd,
     followOutside: options.followSymlinks === true,
   });
+  // Warnings never make a file invalid (exit 0); they are shown beside the errors, in file order.
   const valid = result.diagnostics.length === 0;
+  const all = [...result.diagnostics, ...result.warnings].sort(compareDiagnostics);
   const place = { cwd: ctx.cwd, env: ctx.env };
   const count = `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid`;
   if (options.format === 'json') {
     const files = result.files.map((file) => ({ file, valid: !result.diagnostics.some((d) => d.file === file) }));
     const shard = options.shard ? { shard: formatShard(options.shard) } : {};
+    const { diagnostics, warnings } = result;
     ctx.stdout.write(
-      `${JSON.stringify({ valid, ...shard, files, chains: result.chains.length, diagnostics: result.diagnostics }, null, 2)}\n`,
+      `${JSON.stringify({ valid, ...shard, files, chains: result.chains.length, diagnostics, warnings }, null, 2)}\n`,
     );
     // stdout is JSON; the runner reads workflow commands on stderr as well.
-    if (isGithubActions(ctx.env)) ctx.stderr.write(formatProblemAnnotations(result.diagnostics, place));
+    if (isGithubActions(ctx.env)) ctx.stderr.write(formatProblemAnnotations(all, place));
   } else if (options.format === 'github') {
-    ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
+    ctx.stdout.write(formatProblemAnnotations(all, place));
     if (valid) ctx.stdout.write(`${count}\n`);
   } else if (valid) {
+    if (all.length) ctx.stdout.write(`${formatDiagnosticsText(all, { style: ctx.style })}\n`);
     ctx.stdout.write(
       `${ctx.style.green('✔')} ${count} (${result.files.length} file${result.files.length === 1 ? '' : 's'}${options.shard ? `, shard ${formatShard(options.shard)}` : ''})\n`,
     );
+    if (isGithubActions(ctx.env)) ctx.stdout.write(formatProblemAnnotations(all, place));
   } else {
     // The diagnostics are validate's product (SPEC 4), so they go to stdout like a clean result.
-    ctx.stdout.write(formatDiagnosticsText(result.diagnostics, { style: ctx.style }));
+    ctx.stdout.write(formatDiagnosticsText(all, { style: ctx.style }));
     // In a workflow the readable text stays in the log and each problem also lands on the PR diff.
-    if (isGithubActions(ctx.env)) ctx.stdout.write(formatProblemAnnotations(result.diagnostics, place));
+    if (isGithubActions(ctx.env)) ctx.stdout.write(formatProblemAnnotations(all, place));
   }
   return valid ? EXIT.ok : EXIT.invalid;
 }

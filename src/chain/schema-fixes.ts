@@ -1,0 +1,100 @@
+import { listOf } from './suggest.js';
+
+/** The parts of a JSON Schema node that say what a value may be. */
+export interface SchemaNode {
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  minimum?: number;
+  maximum?: number;
+  type?: string | string[];
+  enum?: unknown[];
+  pattern?: string;
+}
+
+/**
+ * What to write instead, for a value the schema refused: "write `true` or `false`", "use one of
+ * `abort`, `continue` or `fallback`", "write a whole number of seconds from 5 to 120". The
+ * schema's `description` says what a key means, which a person who got it wrong already read in
+ * the editor; the fix says what to type. `key` is the key holding the value, for its unit.
+ */
+export function valueFix(node: SchemaNode, key: string | undefined, got?: unknown): string | undefined {
+  if (node.enum) return `use one of ${listOf(node.enum)}`;
+  const types = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
+  let fix: string | undefined;
+  if (types.length > 1)
+    fix = `write ${listOf(
+      types.map((t) => (t === 'boolean' ? '`true`/`false`' : typeWords(t))),
+      '',
+    )}`;
+  else if (types[0] === 'boolean') fix = 'write `true` or `false`';
+  else if (types[0] === 'integer' || types[0] === 'number') {
+    const unit = unitOf(key);
+    fix = `write ${types[0] === 'integer' ? 'a whole number' : 'a number'}${unit ? ` of ${unit}` : ''}${rangeOf(node)}`;
+  } else if (types[0] === 'string') {
+    fix = (key !== undefined ? PATTERN_FIXES.get(key) : undefined) ?? 'write text';
+    // YAML reads `5` and `true` as a number and a boolean; quotes keep them text.
+    if (typeof got === 'number' || typeof got === 'boolean') fix += `, in quotes: "${String(got)}"`;
+  } else if (types[0] === 'object')
+    fix = `write a mapping: \`${key ?? 'key'}:\` followed by indented \`name: value\` lines, or \`{ name: value }\``;
+  else if (types[0] === 'array') fix = 'write a list: one `- item` line per item, or `[a, b]`';
+  if (fix && typeof got === 'string' && /^[-+]?\d+(\.\d+)?$|^(true|false)$/.test(got) && !types.includes('string'))
+    fix += `, without quotes: \`${got}\``;
+  return fix;
+}
+
+/** How to write a key the schema requires, with an example where one helps. */
+export function requiredFix(missing: string, inStep: boolean): string {
+  switch (missing) {
+    case 'version':
+      return 'add `version: 1` at the top of the file';
+    case 'chain_id':
+      return 'add `chain_id:` with an id unique across the repository, e.g. `chain_id: cust-data-sync-001`';
+    case 'steps':
+      return 'add `steps:` with a list of steps, each with an `action_id`, e.g. `steps: [{ action_id: da-fetch-customer-profile }]`';
+    case 'action_id':
+      return inStep
+        ? "add `action_id:` with the Data Action's id, exactly as CXone shows it"
+        : "add `action_id:` with the fallback Data Action's id";
+    default:
+      return `add \`${missing}:\``;
+  }
+}
+
+/** What a pattern allows, in words, for the keys whose text has a shape. */
+const PATTERN_FIXES = new Map([
+  ['chain_id', 'use letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 128 characters'],
+  ['id', 'use letters, digits, `_` and `-`, starting with a letter, digit or `_`, at most 128 characters'],
+  ['action_id', "use the Data Action's id exactly as CXone shows it: no spaces, `/`, `?` or `#`, and not `.` or `..`"],
+]);
+
+function typeWords(type: string): string {
+  switch (type) {
+    case 'string':
+      return 'text';
+    case 'number':
+      return 'a number';
+    case 'integer':
+      return 'a whole number';
+    case 'boolean':
+      return '`true` or `false`';
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    default:
+      return type;
+  }
+}
+
+function unitOf(key: string | undefined): string | undefined {
+  if (key?.endsWith('_seconds')) return 'seconds';
+  if (key?.endsWith('_ms')) return 'milliseconds';
+  return undefined;
+}
+
+function rangeOf(node: SchemaNode): string {
+  if (node.minimum !== undefined && node.maximum !== undefined) return ` from ${node.minimum} to ${node.maximum}`;
+  if (node.minimum !== undefined) return ` of at least ${node.minimum}`;
+  if (node.maximum !== undefined) return ` of at most ${node.maximum}`;
+  return '';
+}
