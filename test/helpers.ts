@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,11 @@ export interface CliResult {
 export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (a test running as root checks permissions as someone else). */
+  uid?: number;
+  gid?: number;
+  /** What the CLI reads on stdin. Default: nothing (`ignore`). */
+  stdin?: string;
   /** Kill the process after this many ms (a test must never hang). Default 30 s. */
   timeoutMs?: number;
 }
@@ -27,12 +32,15 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -52,4 +60,85 @@ export async function tempDir(
     await writeFile(join(dir, name), content);
   }
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** How long a wait for a watch event may take before the test fails, ms. */
+const WAIT_MS = 10_000;
+
+/** Polls `predicate` until it holds; throws with `describe()` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  predicate: () => boolean,
+  describe: () => string,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- output ---\n${describe()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface Watcher {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  /** Resolves when stdout matches, with the match. */
+  see(pattern: RegExp, what?: string): Promise<RegExpMatchArray>;
+  /** Count of runs started so far. */
+  runs(): number;
+  /** Sends a signal and waits for the exit, at most `withinMs`. */
+  stop(
+    signal?: NodeJS.Signals,
+    withinMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+}
+
+export interface WatchOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (a test running as root checks permissions as someone else). */
+  uid?: number;
+  gid?: number;
+}
+
+/** Starts `cxchain watch` and waits for its header. Stopped (and killed if need be) by `stop`. */
+export async function startWatch(args: string[], options: WatchOptions): Promise<Watcher> {
+  const child = spawn(process.execPath, [CLI, 'watch', '--renderer', 'simple', ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  const describe = () => `${stdout}\n--- stderr ---\n${stderr}`;
+  const watcher: Watcher = {
+    child,
+    out: () => stdout,
+    err: () => stderr,
+    async see(pattern, what = String(pattern)) {
+      await waitFor(what, () => pattern.test(stdout) || child.exitCode !== null, describe);
+      const match = pattern.exec(stdout);
+      if (!match) throw new Error(`the watcher exited (${child.exitCode}) before ${what}\n${describe()}`);
+      return match;
+    },
+    runs: () => stdout.match(/▶ running/g)?.length ?? 0,
+    async stop(signal = 'SIGINT', withinMs = 3000) {
+      const t0 = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), withinMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return { ...result, ms: Date.now() - t0 };
+    },
+  };
+  await watcher.see(/^watching .*\n.*to quit\n/m, 'the header');
+  return watcher;
 }

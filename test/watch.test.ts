@@ -1,88 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { CLI, runCli, tempDir } from './helpers.js';
+import { CLI, runCli, startWatch, tempDir, waitFor } from './helpers.js';
 
 // SPEC 7 against real files and a spawned `cxchain watch`. Every wait polls for a real event
 // with a deadline; the only fixed waits are the short quiet windows that prove "no second run".
 
-const WAIT_MS = 10_000;
 /** Longer than the debounce (100 ms) plus chokidar's atomic window (100 ms), with room to spare. */
 const QUIET_MS = 400;
 
 const chain = (id: string, payload: string, extra = '') =>
   `version: 1\nchain_id: ${id}\nsteps:\n  - action_id: da-echo\n    payload: ${payload}\n${extra}`;
 
-async function waitFor(
-  what: string,
-  predicate: () => boolean,
-  describe: () => string,
-  timeoutMs = WAIT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- output ---\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const quiet = (ms = QUIET_MS) => new Promise((r) => setTimeout(r, ms));
-
-interface Watcher {
-  child: ChildProcess;
-  out(): string;
-  /** Resolves when stdout matches, with the match. */
-  see(pattern: RegExp, what?: string): Promise<RegExpMatchArray>;
-  /** Count of runs started so far. */
-  runs(): number;
-  /** Sends a signal and waits for the exit, at most `withinMs`. */
-  stop(
-    signal?: NodeJS.Signals,
-    withinMs?: number,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
-}
-
-/** Starts `cxchain watch` and waits for its header. Stopped (and killed if need be) by `stop`. */
-async function startWatch(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Watcher> {
-  const child = spawn(process.execPath, [CLI, 'watch', '--renderer', 'simple', ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const describe = () => `${stdout}\n--- stderr ---\n${stderr}`;
-  const watcher: Watcher = {
-    child,
-    out: () => stdout,
-    async see(pattern, what = String(pattern)) {
-      await waitFor(what, () => pattern.test(stdout) || child.exitCode !== null, describe);
-      const match = pattern.exec(stdout);
-      if (!match) throw new Error(`the watcher exited (${child.exitCode}) before ${what}\n${describe()}`);
-      return match;
-    },
-    runs: () => stdout.match(/▶ running/g)?.length ?? 0,
-    async stop(signal = 'SIGINT', withinMs = 3000) {
-      const t0 = Date.now();
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), withinMs);
-      const result = await exited;
-      clearTimeout(timer);
-      return { ...result, ms: Date.now() - t0 };
-    },
-  };
-  await watcher.see(/^watching .*\n.*to quit\n/m, 'the header');
-  return watcher;
-}
 
 /** Whether something still accepts TCP connections on this URL's port. */
 function accepts(url: string): Promise<boolean> {

@@ -3,6 +3,10 @@ export const DIAGNOSTIC_CODES = [
   'path.not_found',
   'path.no_chains',
   'path.outside_root',
+  /** A FIFO, socket, device or pipe where a chain file or a folder was expected: never opened for reading. */
+  'path.not_regular',
+  /** A chain file or a folder that exists but cannot be read, e.g. permission denied. */
+  'path.unreadable',
   'file.read_error',
   'file.too_large',
   'file.not_utf8',

@@ -3,13 +3,21 @@ export {
   validateChains,
   validateFiles,
   validateParsed,
+  readChainPath,
+  readRegularFile,
   type LoadResult,
   type LoadOptions,
   type FileResult,
   type ValidateResult,
   type ChainSummary,
 } from './load.js';
-export { discoverChainFiles, type DiscoverOptions, type Discovered } from './discover.js';
+export {
+  discoverChainFiles,
+  pathProblem,
+  type DiscoverOptions,
+  type Discovered,
+  type PathProblemOptions,
+} from './discover.js';
 export {
   readChainFile,
   parseChainText,

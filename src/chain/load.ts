@@ -1,6 +1,7 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compareDiagnostics, diagnostic, isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { discoverChainFiles, type DiscoverOptions } from './discover.js';
+import { discoverChainFiles, notRegularFile, pathProblem, type DiscoverOptions } from './discover.js';
 import { buildModel, type ChainDocument, type ChainModel } from './model.js';
 import { validateAgainstSchema } from './schema-errors.js';
 import { checkSemantics } from './semantics.js';
@@ -41,11 +42,57 @@ export async function loadChains(paths: readonly string[], options: LoadOptions 
   const discovered = await discoverChainFiles(paths, options);
   const cwd = options.cwd ?? process.cwd();
   const results = discovered.files.map((file) => {
-    const result = validateParsed(file, readChainFile(resolve(cwd, file), file));
+    const result = validateParsed(file, readChainPath(resolve(cwd, file), file));
     if (options.keepSource === false && result.chain) delete result.chain.source;
     return result;
   });
   return collect(discovered.files, results, discovered.diagnostics);
+}
+
+/**
+ * Opens `path` only if it is a regular file. stat comes first, so a FIFO, socket or device is
+ * never opened (a FIFO would block the process until a writer came; a device may act on open);
+ * the open is non-blocking and checked again with fstat, in case the path changed in between.
+ */
+function openRegularFile(path: string, file: string): { fd: number } | { problem: Diagnostic } {
+  try {
+    const before = statSync(path);
+    if (!before.isFile()) return { problem: notRegularFile(file, before, 'found') };
+    const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+    const info = fstatSync(fd);
+    if (info.isFile()) return { fd };
+    closeSync(fd);
+    return { problem: notRegularFile(file, info, 'found') };
+  } catch (error) {
+    return { problem: pathProblem(file, error as NodeJS.ErrnoException) };
+  }
+}
+
+/**
+ * `readChainFile` for a path that may be anything: a FIFO, socket or device is `path.not_regular`,
+ * a file that cannot be opened is `path.not_found` or `path.unreadable`. Never blocks, never throws.
+ */
+export function readChainPath(path: string, file: string = path): ParsedFile {
+  const opened = openRegularFile(path, file);
+  if ('problem' in opened) return { diagnostics: [opened.problem] };
+  try {
+    return readChainFile(opened.fd, file);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** The bytes of a regular file, read the way `readChainPath` reads (plan compares them with the base). */
+export function readRegularFile(path: string, file: string = path): { bytes: Buffer } | { problem: Diagnostic } {
+  const opened = openRegularFile(path, file);
+  if ('problem' in opened) return opened;
+  try {
+    return { bytes: readFileSync(opened.fd) };
+  } catch (error) {
+    return { problem: pathProblem(file, error as NodeJS.ErrnoException) };
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
 /** What `validate` keeps of a valid chain: enough for the cross-file checks, not the parsed document. */
@@ -83,7 +130,7 @@ type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnost
 /** Validates files one by one, keeping summaries only. */
 export function validateFileSummaries(files: readonly string[], cwd: string = process.cwd()): SummaryResult[] {
   return files.map((file) => {
-    const { chain, diagnostics, warnings } = validateParsed(file, readChainFile(resolve(cwd, file), file));
+    const { chain, diagnostics, warnings } = validateParsed(file, readChainPath(resolve(cwd, file), file));
     return chain ? { file, chain: summarize(chain), diagnostics, warnings } : { file, diagnostics, warnings };
   });
 }

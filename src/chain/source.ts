@@ -34,10 +34,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * purpose: chain files are small, and a thousand async reads spend longer queueing on the
  * thread pool than reading. `file` names it in diagnostics and the model (default: `path`).
  */
-export function readChainFile(path: string, file: string = path): ParsedFile {
+export function readChainFile(source: string | number, file: string = String(source)): ParsedFile {
   let bytes: Buffer;
   try {
-    const fd = openSync(path, 'r');
+    // A descriptor is the caller's, already checked to be a regular file (`readChainPath`).
+    const fd = typeof source === 'number' ? source : openSync(source, 'r');
     try {
       const size = fstatSync(fd).size;
       if (size > MAX_FILE_BYTES) {
@@ -51,7 +52,7 @@ export function readChainFile(path: string, file: string = path): ParsedFile {
       }
       bytes = readFileSync(fd);
     } finally {
-      closeSync(fd);
+      if (typeof source !== 'number') closeSync(fd);
     }
   } catch (error) {
     return fail(

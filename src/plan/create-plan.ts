@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   discoverChainFiles,
@@ -6,7 +6,8 @@ import {
   MAX_FILE_BYTES,
   parseChainText,
   positionOf,
-  readChainFile,
+  readChainPath,
+  readRegularFile,
   type ChainSource,
   type Diagnostic,
   type ParsedFile,
@@ -69,8 +70,13 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
     const before = (await repo.listFiles(commit, [scope || '.'])).filter((f) => isChainPathUnder(f.path, scope));
     for (const file of found.files) headFiles.add(file);
     for (const f of before) baseFiles.set(f.path, f.oid);
-    // A directory that is gone now but held chains at the base is a removal, not a mistake.
-    if (before.length === 0) pathDiagnostics.push(...found.diagnostics);
+    // A directory that is gone now but held chains at the base is a removal, not a mistake; a
+    // pipe, a device or a folder that cannot be read is a mistake either way.
+    pathDiagnostics.push(
+      ...found.diagnostics.filter(
+        (d) => before.length === 0 || d.code === 'path.not_regular' || d.code === 'path.unreadable',
+      ),
+    );
   }
 
   const loaded =
@@ -128,13 +134,9 @@ function sideOf(file: string, repoPath: string, bytes: Buffer, parsed: ParsedFil
 
 function headSide(cwd: string, file: string, repoPath: string): Side {
   const path = resolve(cwd, file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    bytes = Buffer.alloc(0);
-  }
-  return sideOf(file, repoPath, bytes, readChainFile(path));
+  // What cannot be read was reported by loadChains; here it only compares as empty.
+  const read = readRegularFile(path, file);
+  return sideOf(file, repoPath, 'bytes' in read ? read.bytes : Buffer.alloc(0), readChainPath(path, file));
 }
 
 async function baseSides(

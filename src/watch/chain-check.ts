@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { diagnostic, readChainFile, validateParsed, type ChainModel, type Diagnostic } from '../chain/index.js';
+import { diagnostic, readChainPath, validateParsed, type ChainModel, type Diagnostic } from '../chain/index.js';
 import { checkInputs, checkVariables, describeMissingVariable } from '../engine/index.js';
 
 /** One file checked on its own, plus the cross-file rule watch can keep: unique chain ids. */
@@ -8,6 +8,8 @@ export type Checked =
   /** The file is not there any more (an editor's temporary file, or a delete still on its way). */
   | { kind: 'gone' }
   | { kind: 'invalid'; diagnostics: Diagnostic[] }
+  /** Not a file that can be read: a FIFO, socket or device (never opened), or permission denied. */
+  | { kind: 'ignored'; diagnostic: Diagnostic }
   /** A valid chain; it can run when `problems` (inputs or variables missing) is empty. */
   | { kind: 'valid'; chain: ChainModel; inputs: Record<string, unknown>; problems: string[] };
 
@@ -30,7 +32,14 @@ export function createChainChecker(options: ChainCheckerOptions) {
 
   const check = (file: string): Checked => {
     if (!exists(file)) return { kind: 'gone' };
-    const { chain, diagnostics } = validateParsed(file, readChainFile(resolve(options.cwd, file), file));
+    const parsed = readChainPath(resolve(options.cwd, file), file);
+    const [first] = parsed.diagnostics;
+    if (first?.code === 'path.not_found') return { kind: 'gone' };
+    if (first?.code === 'path.not_regular' || first?.code === 'path.unreadable') {
+      ids.delete(file);
+      return { kind: 'ignored', diagnostic: first };
+    }
+    const { chain, diagnostics } = validateParsed(file, parsed);
     if (!chain) {
       ids.delete(file);
       return { kind: 'invalid', diagnostics };

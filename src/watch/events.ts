@@ -32,5 +32,19 @@ export type WatchEvent =
   | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: CancelReason | null }
   /** A watched chain file disappeared (deleted, or renamed: the new name arrives as a change). */
   | { type: 'deleted'; file: string }
+  /**
+   * A path that cannot be read as a chain file: a FIFO, socket or device (never opened), or one
+   * that permission is denied to. It is left alone and watching goes on.
+   */
+  | { type: 'ignored'; file: string; diagnostic: Diagnostic }
+  /** A folder given to watch was removed; it is watched again when it is created again. */
+  | { type: 'folder_removed'; path: string }
+  /** A removed folder was created again: watched again, and the chain files in it run as added. */
+  | { type: 'folder_back'; path: string }
+  /**
+   * A path given to watch is gone and so is `parent`, the folder that held it: watching cannot go
+   * on, and the caller should close the session.
+   */
+  | { type: 'lost'; path: string; parent: string }
   /** The file system watcher or a run failed unexpectedly; watching goes on. */
   | { type: 'error'; message: string; file?: string };

@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { discoverChainFiles, type ChainModel, type Diagnostic } from '../chain/index.js';
+import { discoverChainFiles, pathProblem, type ChainModel, type Diagnostic } from '../chain/index.js';
 import type { ChainResult } from '../engine/index.js';
 import { createChainChecker } from './chain-check.js';
 import type { CancelReason, InputProblems, WatchEvent } from './events.js';
@@ -40,6 +41,14 @@ export function resolveWatchOptions(options: WatchSessionOptions): ResolvedOptio
   };
 }
 
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /** What the first validation found, for the header. */
 export interface WatchStart {
   /** Every chain file found, in discovery order. */
@@ -48,6 +57,8 @@ export interface WatchStart {
   chains: ChainModel[];
   /** Problems of the paths and files, as `validate` reports them. */
   diagnostics: Diagnostic[];
+  /** Given paths that cannot be watched at all (not there, not a file or folder, unreadable), as given. */
+  unusable: string[];
   /** Valid chains that cannot run yet, e.g. a required input not given or a variable not set. */
   needsInputs: InputProblems[];
   /** `--input` names no valid chain declares. */
@@ -135,10 +146,11 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
     const file = display(path);
     const checked = checker.check(file);
     if (checked.kind === 'gone') return; // its unlink is on the way
-    if (checked.kind === 'invalid' || checked.problems.length > 0) {
+    if (checked.kind !== 'valid' || checked.problems.length > 0) {
       dequeue(file);
       cancel(file, 'invalid');
       if (checked.kind === 'invalid') onEvent({ type: 'invalid', file, diagnostics: checked.diagnostics });
+      else if (checked.kind === 'ignored') onEvent({ type: 'ignored', file, diagnostic: checked.diagnostic });
       else onEvent({ type: 'needs_inputs', chain: checked.chain, problems: checked.problems });
       return;
     }
@@ -173,6 +185,7 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
     files: discovered.files,
     chains: [],
     diagnostics: [...discovered.diagnostics],
+    unusable: discovered.unusable,
     needsInputs: [],
     unusedInputs: [],
   };
@@ -180,6 +193,7 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
   for (const file of discovered.files) {
     const checked = checker.check(file);
     if (checked.kind === 'invalid') start.diagnostics.push(...checked.diagnostics);
+    if (checked.kind === 'ignored') start.diagnostics.push(checked.diagnostic);
     if (checked.kind !== 'valid') continue;
     start.chains.push(checked.chain);
     if (checked.problems.length) start.needsInputs.push({ chain: checked.chain, problems: checked.problems });
@@ -187,12 +201,32 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
   }
   start.unusedInputs = checker.unusedInputs(start.chains);
 
+  // Said once per path: discovery may have said it already, and chokidar says it on every retry.
+  const unreadable = new Set(start.diagnostics.filter((d) => d.code === 'path.unreadable').map((d) => d.file));
+  const failed = (error: NodeJS.ErrnoException & { path?: string }) => {
+    if ((error.code === 'EACCES' || error.code === 'EPERM') && error.path) {
+      const file = display(error.path);
+      if (unreadable.has(file)) return;
+      unreadable.add(file);
+      const folder = isFolder(error.path);
+      onEvent({ type: 'ignored', file, diagnostic: pathProblem(file, error, { folder }) });
+      return;
+    }
+    onEvent({ type: 'error', message: `watching failed: ${error.message}` });
+  };
   const watcher = await watchChainFiles({
-    roots: options.paths.map((p) => resolve(cwd, p)),
+    // A path that cannot be used is not watched: the caller refuses it (the CLI exits 2).
+    roots: options.paths.filter((p) => !start.unusable.includes(p)).map((p) => resolve(cwd, p)),
     debounceMs: options.debounceMs,
     onChange: changed,
     onRemove: removed,
-    onError: (error) => onEvent({ type: 'error', message: `watching failed: ${error.message}` }),
+    onRoot: (event) => {
+      const path = display(event.root);
+      if (event.type === 'gone') onEvent({ type: 'folder_removed', path });
+      else if (event.type === 'back') onEvent({ type: 'folder_back', path });
+      else onEvent({ type: 'lost', path, parent: display(event.parent) });
+    },
+    onError: failed,
   });
 
   return {

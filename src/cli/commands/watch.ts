@@ -92,6 +92,26 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
         case 'deleted':
           say(`\n${time()} ${style.yellow('−')} ${neutralize(event.file)} was deleted`);
           break;
+        case 'ignored':
+          say(`${time()} ${style.yellow('!')} ${neutralize(event.diagnostic.message)}; watching goes on`);
+          if (event.diagnostic.hint) say(`  ${style.cyan('fix:')} ${neutralize(event.diagnostic.hint)}`);
+          break;
+        case 'folder_removed':
+          say(
+            `\n${time()} ${style.yellow('−')} ${neutralize(event.path)} was removed; it is watched again when it is created again`,
+          );
+          break;
+        case 'folder_back':
+          say(`${time()} ${style.cyan('+')} ${neutralize(event.path)} is back; watching it again`);
+          break;
+        case 'lost':
+          // Not the product: why watch ends goes where errors go, and the exit code says it failed.
+          ctx.stderr.write(
+            `${ctx.errStyle.red('error:')} ${neutralize(event.path)} was removed, and so was ${neutralize(event.parent)} that held it: watching cannot go on\n`,
+          );
+          failed ??= EXIT.invalid;
+          quit.stop(EXIT.invalid);
+          break;
         case 'error':
           say(`${time()} ${style.red('✖')} ${neutralize(event.message)}`);
           break;
@@ -101,10 +121,10 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     try {
       const watching = await startWatchSession({ paths, cwd: ctx.cwd, inputs: given, env: ctx.env, run, onEvent });
       const { start } = watching;
-      if (start.diagnostics.some((d) => d.code === 'path.not_found')) {
+      if (start.unusable.length > 0) {
         await watching.close();
         ctx.stderr.write(formatDiagnosticsText(start.diagnostics, { style: ctx.errStyle }));
-        ctx.stderr.write('nothing was watched: pass files or directories that exist\n');
+        ctx.stderr.write('nothing was watched: pass files or directories that exist and can be read\n');
         return EXIT.invalid;
       }
       printHeader(
@@ -195,10 +215,14 @@ function listenForQuit(stdin: NodeJS.ReadStream, ctx: CommandContext): QuitListe
       else if (key === '\u0003') request(EXIT.sigint, true);
     }
   };
+  // Watch runs until stopped (SPEC 4): without a terminal on stdin, and once chokidar has nothing
+  // left to watch, nothing else would keep the process from ending with exit 0 and no word.
+  const alive = setInterval(() => undefined, 1 << 30);
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
+    clearInterval(alive);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     if (interactive) {
