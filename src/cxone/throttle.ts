@@ -36,6 +36,11 @@ export interface Throttle {
  * window measured here must be a little longer than the server's not to overrun it.
  */
 const ARRIVAL_SLACK = 0.02;
+/**
+ * Plus this much whatever the window: the first requests of a run also open their connections,
+ * and so arrive tens of milliseconds later than requests on connections already open.
+ */
+const ARRIVAL_SLACK_MS = 30;
 
 /**
  * The run-wide limiter shared by all chains (SPEC 4 `--rate-limit`). A sliding log rather than a
@@ -49,7 +54,7 @@ export function createThrottle(
   now: () => number,
   sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>,
 ): Throttle {
-  const windowMs = rate ? rate.windowMs * (1 + ARRIVAL_SLACK) : 0;
+  const windowMs = rate ? rate.windowMs * (1 + ARRIVAL_SLACK) + ARRIVAL_SLACK_MS : 0;
   // Reserved send times of the last `limit` requests, in a ring.
   const times: number[] = [];
   let head = 0;
