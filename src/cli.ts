@@ -18,7 +18,8 @@ main(process.argv, ctx)
     },
     (error: unknown) => {
       if (error instanceof OutputError) {
-        process.stderr.write(`cxchain: error: ${error.message}\n`);
+        // stdout failing mid-run was told already, in the run's own line; the exit code stays 74.
+        if (!error.reported) process.stderr.write(`cxchain: error: ${error.message}\n`);
         process.exitCode = EXIT.output;
         return;
       }

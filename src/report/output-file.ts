@@ -5,6 +5,11 @@ import type { Stats } from 'node:fs';
 /** A file cxchain writes that could not be written: one line for a person, exit 74 (SPEC 4, 6). */
 export class OutputError extends Error {
   override name = 'OutputError';
+  /**
+   * Set once a person has been told (the run's one line): the same failure surfaces again when
+   * stdout is drained at exit, and must not be told twice.
+   */
+  reported = false;
   constructor(
     /** The file as the user named it, or `stdout`. */
     readonly target: string,

@@ -8,6 +8,7 @@ import {
   isGithubActions,
   type AnnotationPlace,
 } from '../../report/github.js';
+import { OutputError } from '../../report/output-file.js';
 import type { ReportTargets } from '../../report/report-writer.js';
 import { createGithubRunSink, formatInvalidRunMarkdown, formatRunSummaryMarkdown } from '../../report/run-github.js';
 import type { RunSink } from '../../report/sink.js';
@@ -162,6 +163,7 @@ export function reportProblem(
       ? 'the run was stopped; what was in flight was cancelled and recorded where it still could be'
       : 'the run was stopped; please report this with CXCHAIN_DEBUG=1 for the stack';
   writeErr(ctx, `${ctx.errStyle.red('error:')} ${problem.message}; ${after}\n${stack ? `${stack}\n` : ''}`);
+  if (problem.error instanceof OutputError) problem.error.reported = true;
 }
 
 /**
