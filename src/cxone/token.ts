@@ -118,6 +118,18 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
         sent: true,
       };
     }
+    // A token is sent in a header and, in GitHub Actions, printed in `::add-mask::`: a control
+    // character in it could not be sent, and printed it would start a line of the server's own.
+    if (/[^\x20-\x7e]/.test(token))
+      return {
+        ok: false,
+        error: withHint({
+          kind: 'auth',
+          message: `${what}: the access_token holds control or non-ASCII characters, which cannot be sent in an HTTP header; check the token URL`,
+          httpStatus: answer.status,
+        }),
+        sent: true,
+      };
     const lifetimeMs = (Number(body?.expires_in) > 0 ? Number(body?.expires_in) : DEFAULT_EXPIRES_IN_S) * 1000;
     cached = { token, refreshAt: now() + lifetimeMs - Math.min(REFRESH_BEFORE_MS, lifetimeMs / 2) };
     issued.push(token);
