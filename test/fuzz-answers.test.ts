@@ -52,6 +52,8 @@ const ENCODINGS: readonly ((value: string, random: Random) => string)[] = [
   // Inside a longer blob, at any of the three alignments.
   (v, r) => Buffer.concat([filler(r, int(r, 5)), Buffer.from(v), filler(r, int(r, 9))]).toString('base64'),
   (v, r) => `Basic ${Buffer.concat([filler(r, int(r, 2)), Buffer.from(v)]).toString('base64url')}`,
+  // Cut into pieces too short to recognise by characters an output might drop (XML forbids them).
+  (v, r) => (v.match(/[^]{1,3}/g) ?? []).join(pick(r, ['\u0000', '\b', '\uFFFE', '\uD800'])),
 ];
 
 function filler(random: Random, n: number): Buffer {
@@ -157,7 +159,7 @@ function answer(random: Random, secrets: Secrets): Reply {
   };
   if (status === 429 && random() < 0.8) headers['retry-after'] = pick(random, RETRY_AFTER);
   // Header text is server text too: a redirect's Location and the reason phrase are quoted in errors.
-  const headerText = () => spliceSecrets(random, text(random, 3).replace(/[^\x20-\x7e]/g, ''), secrets);
+  const headerText = () => spliceSecrets(random, text(random, 3), secrets).replace(/[^\x20-\x7e]/g, '');
   if (status >= 300 && status < 400) headers.location = `https://user:pw${headerText()}@example.com/${headerText()}`;
   const statusText = random() < 0.2 ? headerText() : undefined;
   const said = () => spliceSecrets(random, text(random, 1 + int(random, 12)), secrets);

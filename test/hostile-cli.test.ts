@@ -227,6 +227,13 @@ describe('the CLI against a hostile server', () => {
         body: `<p>${'o'.repeat(65)} ${secret} ${'p'.repeat(40)}</p>`,
       });
       server.action('da-2xx-json', { body: JSON.stringify({ echo: secret, long: long(secret, 495) }) });
+      // Characters XML 1.0 forbids, every 3 characters of the secret (no piece of 8 is left, even
+      // XML-escaped): dropping them in JUnit would join it again.
+      const cut = (c: string) => (secret.match(/[^]{1,3}/g) ?? []).join(c);
+      server.action('da-xml-cut', {
+        status: 500,
+        body: JSON.stringify({ message: `bad ${cut('\u0000')} ${cut('\b')} ${cut('\uFFFE')} ${cut('\uD800')}` }),
+      });
     };
     const actions = [
       ...OFFSETS.map((at) => `da-long-${at}`),
@@ -236,10 +243,14 @@ describe('the CLI against a hostile server', () => {
       'da-trimmed',
       'da-2xx-text',
       'da-2xx-json',
+      'da-xml-cut',
     ];
     const steps = actions.map((a) => step(a, `    id: ${a.replace(/-/g, '_')}\n    on_failure: continue\n`)).join('');
     const dir = await dirWith({
-      'chains/leak.yaml': chain('leak', steps, '  echo: ${{ steps.da_2xx_json.output.echo }}\n'),
+      'chains/leak.yaml': chain('leak', steps, '  echo: ${{ steps.da_2xx_json.output.echo }}\n').replace(
+        'steps:\n',
+        'max_depth: 15\nsteps:\n',
+      ),
     });
     const runsOf = (label: string, secret: string) =>
       ['default', 'simple', 'json'].flatMap((renderer) =>

@@ -73,7 +73,9 @@ export async function hostileServer(): Promise<HostileServer> {
       else res.writeHead(reply.status ?? 200, headers);
       res.end(reply.body ?? '');
     } catch {
-      // The client went away (a timeout, a killed process): nothing to answer.
+      // The client went away (a timeout, a killed process), or the reply cannot be sent (a header
+      // Node refuses): end the exchange rather than leave the client waiting for its timeout.
+      res.destroy();
     }
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
