@@ -126,12 +126,12 @@ describe('JUnit report', () => {
     assert.equal(failed?.failure?.type, 'http');
     assert.equal(
       failed?.failure?.message,
-      'bad <tag> & "quote" bell  lone\nsecond line',
-      'characters XML cannot hold are dropped; a line break survives the attribute',
+      'bad <tag> & "quote" \uFFFDbell \uFFFD lone\nsecond line',
+      'characters XML cannot hold are replaced, not dropped; a line break survives the attribute',
     );
     assert.equal(
       failed?.failure?.['#text'],
-      'kind: http\nstatus: failed\nhttp_status: 404\nmessage: bad <tag> & "quote" bell  lone\nsecond line\nhint: use the exact system-generated action id\ncontext_id: ctx-1\nattempts: 1',
+      'kind: http\nstatus: failed\nhttp_status: 404\nmessage: bad <tag> & "quote" \uFFFDbell \uFFFD lone\nsecond line\nhint: use the exact system-generated action id\ncontext_id: ctx-1\nattempts: 1',
     );
     assert.equal(skipped?.skipped?.message, 'skipped: abort');
     const [inFlight, neverStarted] = testsuites.testsuite[1]?.testcase ?? [];

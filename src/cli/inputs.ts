@@ -7,6 +7,7 @@ import {
   parseInputFlag,
   type UsedSecret,
 } from '../engine/index.js';
+import { neutralize } from '../report/neutralize.js';
 import { UsageError } from './exit-codes.js';
 
 /**
@@ -44,7 +45,8 @@ export function inputsForChains(
     problems.push(...checked.problems);
     byChain.set(chain, checked.values);
   }
-  if (problems.length) throw new UsageError(problems.join('\n'));
+  // Each problem names a chain file, whose name may hold a newline: one line per problem, whatever the name.
+  if (problems.length) throw new UsageError(problems.map(neutralize).join('\n'));
   return byChain;
 }
 
@@ -55,6 +57,7 @@ export function inputsForChains(
  */
 export function variablesForChains(chains: readonly ChainModel[], env: NodeJS.ProcessEnv): UsedSecret[] {
   const { missing, secrets } = checkVariables(chains, env);
-  if (missing.length) throw new UsageError(missing.map(describeMissingVariable).join('\n'));
+  // As above: a file name with a newline in it must not start a line of its own (`::error::…`).
+  if (missing.length) throw new UsageError(missing.map((m) => neutralize(describeMissingVariable(m))).join('\n'));
   return secrets;
 }

@@ -120,8 +120,10 @@ const XML_FORBIDDEN =
 export function xmlText(value: string): string {
   return (
     value
-      // Characters XML 1.0 forbids outright are dropped: a readable file beats an exact one.
-      .replace(XML_FORBIDDEN, '')
+      // Characters XML 1.0 forbids outright become U+FFFD: a readable file beats an exact one. Not
+      // dropped: the text is already redacted, and a server that cut a secret into pieces with NULs
+      // would have it joined again, whole, in the report (SPEC 6: redact before reshaping).
+      .replace(XML_FORBIDDEN, '\uFFFD')
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')

@@ -49,9 +49,14 @@ export function createRedactor(initial: readonly (string | undefined)[] = []): R
   const add = (...values: readonly (string | undefined)[]) => {
     let changed = false;
     for (const value of values) {
-      if (value === undefined || [...value].length < MIN_SECRET_LENGTH || known.has(value)) continue;
-      known.add(value);
-      changed = true;
+      if (value === undefined) continue;
+      // A secret pasted with a trailing newline or blanks around it comes back without them from
+      // any server that trims what it quotes: the trimmed value is a spelling of its own.
+      for (const variant of new Set([value, value.trim()])) {
+        if ([...variant].length < MIN_SECRET_LENGTH || known.has(variant)) continue;
+        known.add(variant);
+        changed = true;
+      }
     }
     if (!changed) return;
     // Longest first: at any position the alternation takes the first spelling that matches.

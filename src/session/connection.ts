@@ -1,6 +1,7 @@
 import { createClient, resolveConnection, ConfigError, type ConnectionFlags, type RateLimit } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
+import { escapeData } from '../report/github.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
 import { createSimulator, parseRateLimit } from '../sim/index.js';
 import { UsageError } from './exit-codes.js';
@@ -95,7 +96,8 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
         redactor.add(token);
         // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
         // commands on stderr as well, which keeps stdout pure data for --renderer json.
-        if (mask) ctx.command(`::add-mask::${token}`);
+        // Escaped as workflow command data, so the runner masks exactly the token (a `%` in it included).
+        if (mask) ctx.command(`::add-mask::${escapeData(token)}`);
       },
     });
   } catch (error) {

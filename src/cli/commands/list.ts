@@ -1,4 +1,5 @@
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
+import { neutralize } from '../../report/neutralize.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
 import type { Shard } from '../shard.js';
@@ -35,15 +36,16 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
   } else {
     const width = Math.max(8, ...rows.map((r) => r.chain_id.length));
     ctx.stdout.write(`${'CHAIN_ID'.padEnd(width)}  REV  STEPS  FILE\n`);
+    // A file name is text from the file system: a newline in it must not start a line of its own.
     for (const r of rows)
       ctx.stdout.write(
-        `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${r.file}\n`,
+        `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${neutralize(r.file)}\n`,
       );
   }
   const invalid = new Set(result.diagnostics.map((d) => d.file));
   if (invalid.size > 0)
     ctx.stderr.write(
-      `${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].join(', ')}\n`,
+      `${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].map(neutralize).join(', ')}\n`,
     );
   return EXIT.ok;
 }

@@ -159,8 +159,8 @@ function printHeader(
   const diagnostics = start.diagnostics.filter((d) => d.code !== 'path.no_chains');
   if (diagnostics.length) ctx.stdout.write(`${formatDiagnosticsText(diagnostics, { style })}\n`);
   for (const { chain, problems } of start.needsInputs) {
-    say(`${style.yellow('!')} ${chain.chainId} ${style.dim(`(${chain.file})`)} cannot run yet:`);
-    for (const problem of problems) say(`  ${problem}`);
+    say(`${style.yellow('!')} ${chain.chainId} ${style.dim(`(${neutralize(chain.file)})`)} cannot run yet:`);
+    for (const problem of problems) say(`  ${neutralize(problem)}`);
   }
   for (const name of start.unusedInputs)
     say(`${style.yellow('!')} --input ${name}: no valid chain declares this input (yet)`);
