@@ -249,3 +249,13 @@ describe('neutralize: control characters in human-readable output', () => {
     assert.doesNotThrow(() => neutralizeValue(deep));
   });
 });
+
+describe('a secret of blanks (QA)', () => {
+  test('is too short to redact, whatever its length, and leaves ordinary spacing alone', () => {
+    const blanks = ' '.repeat(12);
+    assert.equal(isTooShortToRedact(blanks), true);
+    assert.equal(isTooShortToRedact('  padded-secret  '), false);
+    const redactor = createRedactor([blanks]);
+    assert.equal(redactor.text(`a${' '.repeat(20)}b`), `a${' '.repeat(20)}b`);
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ChainResult } from '../src/engine/index.js';
@@ -106,6 +107,24 @@ describe('reports written as chains finish (issue 7)', () => {
       );
       assert.deepEqual(ids, ['c0', 'c2']);
       assert.equal(existsSync(join(dir, 'c.xml')), false);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('temporary files of killed runs (QA)', () => {
+  test('are removed when a later run writes the same report; those of live processes are kept', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      const alive = process.ppid;
+      for (const name of [`.r.json.${dead}.tmp`, `.r.xml.${dead}.part`, `.r.json.${alive}.tmp`])
+        writeFileSync(join(dir, name), 'left behind');
+      const writer = createReportWriter({ json: join(dir, 'r.json'), junit: join(dir, 'r.xml') });
+      writer.add(result('c0', 'success'), 0);
+      writer.close();
+      assert.deepEqual(readdirSync(dir).sort(), [`.r.json.${alive}.tmp`, 'r.json', 'r.xml']);
     } finally {
       await cleanup();
     }

@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 
@@ -86,7 +96,7 @@ export interface AtomicFile {
  * one, whatever happens to the process. Errors are `OutputError`s naming the target.
  */
 export function openAtomicFile(target: string): AtomicFile {
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const temp = tempPathOf(target, 'tmp');
   let fd: number | undefined;
   try {
     ensureDir(dirname(target));
@@ -98,6 +108,7 @@ export function openAtomicFile(target: string): AtomicFile {
   } catch (error) {
     throw new OutputError(target, error);
   }
+  removeStaleTemps(target);
   const close = () => {
     if (fd === undefined) return;
     const open = fd;
@@ -133,4 +144,41 @@ export function openAtomicFile(target: string): AtomicFile {
       rmSync(temp, { force: true });
     },
   };
+}
+
+/** `<dir>/.<name>.<pid>.<kind>`: hidden beside the target, named by the process that writes it. */
+export function tempPathOf(target: string, kind: 'tmp' | 'part'): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${kind}`);
+}
+
+/**
+ * Removes the temporary files of a target left by runs that were killed before they could rename
+ * or remove them (`kill -9`): those of processes that no longer exist.
+ */
+function removeStaleTemps(target: string): void {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)\.(tmp|part)$/.exec(name.slice(prefix.length));
+    const pid = Number(match?.[1]);
+    if (!match || pid === process.pid || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -11,11 +11,12 @@ export const MIN_SECRET_LENGTH = 8;
 
 /**
  * Whether `value` is a secret too short to redact, so the caller can warn and name its variable.
- * Counts characters (code points), not UTF-16 units. An empty value hides nothing: not too short.
+ * Counts characters (code points), not UTF-16 units; blanks alone are too short at any length. An
+ * empty value hides nothing: not too short.
  */
 export function isTooShortToRedact(value: string): boolean {
-  const length = [...value].length;
-  return length > 0 && length < MIN_SECRET_LENGTH;
+  // A secret of blanks alone would match all ordinary spacing, whatever its length.
+  return value.length > 0 && ([...value].length < MIN_SECRET_LENGTH || value.trim() === '');
 }
 
 export interface Redactor {
@@ -53,7 +54,7 @@ export function createRedactor(initial: readonly (string | undefined)[] = []): R
       // A secret pasted with a trailing newline or blanks around it comes back without them from
       // any server that trims what it quotes: the trimmed value is a spelling of its own.
       for (const variant of new Set([value, value.trim()])) {
-        if ([...variant].length < MIN_SECRET_LENGTH || known.has(variant)) continue;
+        if (variant === '' || isTooShortToRedact(variant) || known.has(variant)) continue;
         known.add(variant);
         changed = true;
       }

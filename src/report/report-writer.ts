@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { ChainResult } from '../engine/index.js';
 import { addTotals, emptyTotals, JUNIT_FOOTER, junitHeader, junitSuite, type JunitTotals } from './junit.js';
-import { openAtomicFile, OutputError } from './output-file.js';
+import { openAtomicFile, OutputError, tempPathOf } from './output-file.js';
 import type { RunSink } from './sink.js';
 
 export interface ReportTargets {
@@ -61,7 +61,7 @@ export function createJsonReportSink(target: string): RunSink {
  */
 export function createJunitReportSink(target: string): RunSink {
   const file = openAtomicFile(target);
-  const partPath = `${target}.${process.pid}.part`;
+  const partPath = tempPathOf(target, 'part');
   let part: number | undefined;
   try {
     part = openSync(partPath, 'w');
