@@ -140,7 +140,7 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
         ok: false,
         error: {
           kind: 'auth',
-          message: `${what}: the access_token holds characters an HTTP header cannot carry (spaces, line breaks or non-ASCII), so it cannot be sent`,
+          message: `${what}: the access_token holds control or non-ASCII characters (or spaces), which an HTTP header cannot carry, so it cannot be sent`,
           httpStatus: answer.status,
           hint: 'check that the token URL is the OAuth2 token endpoint of your tenant; its answer is not a usable token',
         },

@@ -16,7 +16,11 @@ export function describeStepResult(r: StepResult): string {
       const fallback = r.fallback?.error
         ? `; fallback ${r.fallback.action_id ?? 'output'} failed too: ${r.fallback.error.message}`
         : '';
-      return `failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} (${timing}): ${r.error?.message ?? ''}${r.error?.hint ? ` — hint: ${r.error.hint}` : ''}${fallback}`;
+      const tried =
+        r.attempts === 0
+          ? 'failed before anything was sent'
+          : `failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+      return `${tried} (${timing}): ${r.error?.message ?? ''}${r.error?.hint ? ` — hint: ${r.error.hint}` : ''}${fallback}`;
     }
     case 'skipped':
       return 'skipped';
