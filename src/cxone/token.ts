@@ -1,5 +1,5 @@
 import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
-import type { Http, HttpAnswer } from './http.js';
+import type { Http, HttpAnswer, HttpRequest } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import { backoffDelay, isTokenRetryable, retryAfterMs } from './retry.js';
 import { DEFAULT_RETRY, type RetryPolicy, type StepError } from './types.js';
@@ -85,20 +85,14 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     }
     // The URL may come from a discovery document: server text like any other.
     const what = `token request to ${scrub(url.value)}`;
-    const outcome = await http.send({
+    const outcome = await authRequest(http, what, {
       url: url.value,
       method: 'POST',
       headers,
       body: form.toString(),
-      timeoutMs: AUTH_TIMEOUT_MS,
       now,
     });
-    if (!outcome.ok)
-      return {
-        ok: false,
-        error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
-        sent: outcome.stopped ? true : outcome.sent,
-      };
+    if (!outcome.ok) return outcome;
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300) {
       const error = httpError(what, answer, scrub);
@@ -216,19 +210,8 @@ async function discoverUrl(
   scrub: Scrub,
 ): Promise<AuthOutcome<string>> {
   const what = `discovery document ${url}`;
-  const outcome = await http.send({
-    url,
-    method: 'GET',
-    headers: { accept: 'application/json' },
-    timeoutMs: AUTH_TIMEOUT_MS,
-    now,
-  });
-  if (!outcome.ok)
-    return {
-      ok: false,
-      error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
-      sent: outcome.stopped ? true : outcome.sent,
-    };
+  const outcome = await authRequest(http, what, { url, method: 'GET', headers: { accept: 'application/json' }, now });
+  if (!outcome.ok) return outcome;
   if (outcome.answer.status < 200 || outcome.answer.status >= 300)
     return { ok: false, error: httpError(what, outcome.answer, scrub), sent: true, answer: outcome.answer };
   const value = (parseJson(outcome.answer.text) as Record<string, unknown> | undefined)?.[field];
@@ -243,6 +226,21 @@ async function discoverUrl(
     };
   }
   return ok(value.replace(/\/+$/, ''));
+}
+
+/** A token or discovery request: shared by every chain, so bounded by its own timeout, not a caller's. */
+async function authRequest(
+  http: Http,
+  what: string,
+  request: Omit<HttpRequest, 'timeoutMs'>,
+): Promise<{ ok: true; answer: HttpAnswer } | { ok: false; error: StepError; sent: boolean }> {
+  const outcome = await http.send({ ...request, timeoutMs: AUTH_TIMEOUT_MS });
+  if (outcome.ok) return outcome;
+  return {
+    ok: false,
+    error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
+    sent: outcome.stopped ? true : outcome.sent,
+  };
 }
 
 /** The `tenantId` claim of a JWT access token, read without verifying (the server does that). */
