@@ -3,19 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readChainFile, validateParsed } from '../src/chain/index.js';
-import { runCli, tempDir } from './helpers.js';
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same files on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng, runCli, tempDir } from './helpers.js';
 
 const SEED = 0xc0ffee;
 const COUNT = 2000;

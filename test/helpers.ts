@@ -142,3 +142,15 @@ export async function startWatch(args: string[], options: WatchOptions): Promise
   await watcher.see(/^watching .*\n.*to quit\n/m, 'the header');
   return watcher;
 }
+
+/** Deterministic PRNG (mulberry32): the same seed gives the same cases on every machine, so a failing seed can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { CLI, ROOT } from './helpers.js';
 
+export { prng } from './helpers.js';
+
 /**
  * Helpers for tests that drive the built CLI against a real server on 127.0.0.1 which answers
  * whatever the test scripts: a token endpoint and an execute endpoint, every request recorded.
@@ -232,18 +234,6 @@ export function connectionEnv(server: HostileServer, clientId: string, secret: s
     CXONE_TOKEN_URL: server.tokenUrl,
     CXONE_CLIENT_ID: clientId,
     CXONE_CLIENT_SECRET: secret,
-  };
-}
-
-/** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

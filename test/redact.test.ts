@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { prng } from './helpers.js';
 import { neutralize, neutralizeValue } from '../src/report/neutralize.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED } from '../src/report/redact.js';
-
-/** Mulberry32: the same few hundred cases on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every run of `size` consecutive characters of `secret` that appears in `text`. */
 function leakedRuns(text: string, secret: string, size = MIN_SECRET_LENGTH): string[] {
