@@ -1,5 +1,5 @@
 import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
-import type { Http, HttpAnswer } from './http.js';
+import type { Http, HttpAnswer, HttpOutcome } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import { backoffDelay, isTokenRetryable, retryAfterMs } from './retry.js';
 import { DEFAULT_RETRY, type RetryPolicy, type StepError } from './types.js';
@@ -96,7 +96,11 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     if (!outcome.ok)
       return {
         ok: false,
-        error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
+        error: unanswered(
+          what,
+          outcome,
+          settings.tokenUrl ? 'the token URL (--token-url / CXONE_TOKEN_URL)' : 'the issuer (--issuer / CXONE_ISSUER)',
+        ),
         sent: outcome.stopped ? true : outcome.sent,
       };
     const answer = outcome.answer;
@@ -226,7 +230,7 @@ async function discoverUrl(
   if (!outcome.ok)
     return {
       ok: false,
-      error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
+      error: unanswered(what, outcome, 'the issuer (--issuer / CXONE_ISSUER)'),
       sent: outcome.stopped ? true : outcome.sent,
     };
   if (outcome.answer.status < 200 || outcome.answer.status >= 300)
@@ -243,6 +247,24 @@ async function discoverUrl(
     };
   }
   return ok(value.replace(/\/+$/, ''));
+}
+
+/**
+ * A token or discovery request that got no answer. Its time limit is cxchain's own, not the step's
+ * `timeout_seconds`, and it is retried whatever the step's `idempotent`, so the hint points at the
+ * URL it went to, not at the step or the base URL (SPEC 5: a hint fits the situation).
+ */
+function unanswered(what: string, outcome: Exclude<HttpOutcome, { ok: true }>, setting: string): StepError {
+  const error = outcomeError(what, outcome, AUTH_TIMEOUT_MS);
+  if (error.kind === 'timeout')
+    return {
+      ...error,
+      message: `${what}: no answer within ${AUTH_TIMEOUT_MS / 1000} s`,
+      hint: `check ${setting} and that the endpoint is up; try again later`,
+    };
+  if (error.kind === 'network')
+    return { ...error, hint: `check ${setting}, DNS and proxy settings, and that the host is reachable from here` };
+  return error;
 }
 
 /** The `tenantId` claim of a JWT access token, read without verifying (the server does that). */
