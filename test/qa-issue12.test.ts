@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ChainResult } from '../src/engine/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, startWatch, tempDir } from './helpers.js';
 
 // QA of issue 12 as a user meets it: spawned CLI processes against tenants written here on
 // 127.0.0.1. The tests run at once (each waits on its own processes), so the file takes about as
@@ -266,6 +266,21 @@ describe('issue 12, tried as a user', { concurrency: true }, () => {
       const dangling = diagnostics.find((d) => d.file === 'chains/dangling.yaml');
       assert.match(dangling?.message ?? '', /a symbolic link to a file that does not exist/);
     } finally {
+      await cleanup();
+    }
+  });
+
+  test('a symbolic link loop appearing under watch is said as a loop, not "watching failed"; SIGTERM still stops it', async () => {
+    const { dir, cleanup } = await tempDir({ 'chains/ok.yaml': oneStep('ok', 'da-echo') });
+    const watcher = await startWatch(['--sim', 'chains'], { cwd: dir });
+    try {
+      await symlink('loop.yaml', join(dir, 'chains/loop.yaml'));
+      await watcher.see(/loop\.yaml` cannot be read \(too many symbolic links \(a loop\?\)\)/, 'the loop said');
+      assert.doesNotMatch(watcher.out() + watcher.err(), /watching failed/);
+      const stopped = await watcher.stop('SIGTERM');
+      assert.equal(stopped.code, 143, watcher.out() + watcher.err());
+    } finally {
+      await watcher.stop('SIGKILL');
       await cleanup();
     }
   });
