@@ -176,7 +176,9 @@ export function pathProblem(
     `\`${file}\` ${what} (${why})${lost}`,
     denied
       ? `let the user running cxchain ${folder ? 'list and enter it (chmod a+rx)' : 'read it (chmod a+r)'}, or run cxchain as a user who can`
-      : undefined,
+      : error.code === 'ELOOP'
+        ? 'the symbolic link leads back to itself: point it at a chain file, or remove it'
+        : undefined,
   );
 }
 
@@ -210,17 +212,22 @@ async function walk(dir: string, w: Walk): Promise<boolean> {
     let info: Pick<Stats | Dirent, 'isDirectory' | 'isFile'> & FileKind = entry;
     let target = join(real, entry.name);
     if (entry.isSymbolicLink()) {
-      const resolved = await realpath(full).catch(() => undefined);
-      if (!resolved) {
+      const resolved = await realpath(full).catch((error: NodeJS.ErrnoException) => error);
+      if (resolved instanceof Error) {
+        // Only a link whose target is missing is "a link to a missing file"; a loop (ELOOP) or a
+        // target behind a folder that cannot be entered (EACCES) is said as what it is.
+        const missing = resolved.code === 'ENOENT' || resolved.code === 'ENOTDIR';
         if (CHAIN_FILE.test(entry.name))
           w.diagnostics.push(
-            diagnostic(
-              'file.read_error',
-              w.display(full),
-              undefined,
-              `\`${w.display(full)}\` is a symbolic link to a file that does not exist`,
-              'fix or remove the link',
-            ),
+            missing
+              ? diagnostic(
+                  'file.read_error',
+                  w.display(full),
+                  undefined,
+                  `\`${w.display(full)}\` is a symbolic link to a file that does not exist`,
+                  'fix or remove the link',
+                )
+              : pathProblem(w.display(full), resolved),
           );
         continue;
       }

@@ -59,19 +59,24 @@ function parseRetryAfter(value: string, now: number): number | undefined {
 /**
  * `Retry-After` in ms (RFC 9110 10.2.3): a non-negative whole number of seconds or an HTTP date.
  * Anything else (negative, fractional, signed, text) is ignored, as is a header sent several times
- * with differing values; the same value sent twice (`3, 3` once joined) counts once.
+ * with differing values; the same value sent twice (`3, 3`, `3,3`, or two field lines) counts once.
  */
 export function retryAfterMs(answer: HttpAnswer | undefined, now: number): number | undefined {
   const value = answer?.headers.get('retry-after')?.trim();
   if (!value) return undefined;
   const single = parseRetryAfter(value, now);
   if (single !== undefined) return single;
-  // Headers joins repeated fields with ", "; a date holds ", " too, so try k equal copies.
-  for (let copies = 2; copies <= 8; copies++) {
-    const length = (value.length - 2 * (copies - 1)) / copies;
-    if (!Number.isInteger(length) || length < 1) continue;
-    const part = value.slice(0, length);
-    if (Array(copies).fill(part).join(', ') === value) return parseRetryAfter(part, now);
+  // A list (RFC 9110 5.6.1: commas with optional whitespace; Headers joins repeated fields the
+  // same way). Its members are delays (no comma) or dates (IMF-fixdate and RFC 850 hold one).
+  const pieces = value.split(/[ \t]*,[ \t]*/);
+  for (const size of [1, 2]) {
+    if (pieces.length % size !== 0 || pieces.length === size) continue;
+    const members: string[] = [];
+    for (let i = 0; i < pieces.length; i += size) members.push(pieces.slice(i, i + size).join(', '));
+    if (members.every((member) => member === members[0])) {
+      const wait = parseRetryAfter(members[0] as string, now);
+      if (wait !== undefined) return wait;
+    }
   }
   return undefined;
 }

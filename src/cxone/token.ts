@@ -1,5 +1,5 @@
 import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
-import type { Http, HttpAnswer, HttpRequest } from './http.js';
+import type { Http, HttpAnswer, HttpOutcome, HttpRequest } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import { backoffDelay, isTokenRetryable, retryAfterMs } from './retry.js';
 import { DEFAULT_RETRY, type RetryPolicy, type StepError } from './types.js';
@@ -85,13 +85,12 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
     }
     // The URL may come from a discovery document: server text like any other.
     const what = `token request to ${scrub(url.value)}`;
-    const outcome = await authRequest(http, what, {
-      url: url.value,
-      method: 'POST',
-      headers,
-      body: form.toString(),
-      now,
-    });
+    const outcome = await authRequest(
+      http,
+      what,
+      { url: url.value, method: 'POST', headers, body: form.toString(), now },
+      settings.tokenUrl ? 'the token URL (--token-url / CXONE_TOKEN_URL)' : 'the issuer (--issuer / CXONE_ISSUER)',
+    );
     if (!outcome.ok) return outcome;
     const answer = outcome.answer;
     if (answer.status < 200 || answer.status >= 300) {
@@ -210,7 +209,12 @@ async function discoverUrl(
   scrub: Scrub,
 ): Promise<AuthOutcome<string>> {
   const what = `discovery document ${url}`;
-  const outcome = await authRequest(http, what, { url, method: 'GET', headers: { accept: 'application/json' }, now });
+  const outcome = await authRequest(
+    http,
+    what,
+    { url, method: 'GET', headers: { accept: 'application/json' }, now },
+    'the issuer (--issuer / CXONE_ISSUER)',
+  );
   if (!outcome.ok) return outcome;
   if (outcome.answer.status < 200 || outcome.answer.status >= 300)
     return { ok: false, error: httpError(what, outcome.answer, scrub), sent: true, answer: outcome.answer };
@@ -233,14 +237,29 @@ async function authRequest(
   http: Http,
   what: string,
   request: Omit<HttpRequest, 'timeoutMs'>,
+  setting: string,
 ): Promise<{ ok: true; answer: HttpAnswer } | { ok: false; error: StepError; sent: boolean }> {
   const outcome = await http.send({ ...request, timeoutMs: AUTH_TIMEOUT_MS });
   if (outcome.ok) return outcome;
-  return {
-    ok: false,
-    error: outcomeError(what, outcome, AUTH_TIMEOUT_MS),
-    sent: outcome.stopped ? true : outcome.sent,
-  };
+  return { ok: false, error: unanswered(what, outcome, setting), sent: outcome.stopped ? true : outcome.sent };
+}
+
+/**
+ * A token or discovery request that got no answer. Its time limit is cxchain's own, not the step's
+ * `timeout_seconds`, and it is retried whatever the step's `idempotent`, so the hint points at the
+ * URL it went to, not at the step or the base URL (SPEC 5: a hint fits the situation).
+ */
+function unanswered(what: string, outcome: Exclude<HttpOutcome, { ok: true }>, setting: string): StepError {
+  const error = outcomeError(what, outcome, AUTH_TIMEOUT_MS);
+  if (error.kind === 'timeout')
+    return {
+      ...error,
+      message: `${what}: no answer within ${AUTH_TIMEOUT_MS / 1000} s`,
+      hint: `check ${setting} and that the endpoint is up; try again later`,
+    };
+  if (error.kind === 'network')
+    return { ...error, hint: `check ${setting}, DNS and proxy settings, and that the host is reachable from here` };
+  return error;
 }
 
 /** The `tenantId` claim of a JWT access token, read without verifying (the server does that). */

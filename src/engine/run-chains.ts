@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ChainModel } from '../chain/index.js';
 import type { ChainResult } from './result.js';
 import { runChain, type RunChainOptions } from './run-chain.js';
@@ -48,6 +49,9 @@ export async function runChains(chains: readonly ChainModel[], options: RunChain
   const runId = options.runId ?? randomUUID();
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // Every running chain listens on the run's signal (its request, its wait, its sleep): that is
+  // the design, not a leak, so Node's warning past 10 listeners must not reach stderr.
+  setMaxListeners(Math.max(10, limit * 4), signal);
   let failure: ChainRunError | undefined;
   let next = 0;
   const worker = async () => {

@@ -204,7 +204,8 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
   // Said once per path: discovery may have said it already, and chokidar says it on every retry.
   const unreadable = new Set(start.diagnostics.filter((d) => d.code === 'path.unreadable').map((d) => d.file));
   const failed = (error: NodeJS.ErrnoException & { path?: string }) => {
-    if ((error.code === 'EACCES' || error.code === 'EPERM') && error.path) {
+    // A symbolic link loop is a path that cannot be read too, not a failure of watching.
+    if ((error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'ELOOP') && error.path) {
       const file = display(error.path);
       if (unreadable.has(file)) return;
       unreadable.add(file);
