@@ -148,29 +148,25 @@ describe('issue 12, tried as a user', { concurrency: true }, () => {
     }
   });
 
-  test(
-    'with --concurrency above the limit, chains started beyond the free slots must not lose their deadline to the limiter',
-    { todo: 'defect: whenFree lets every idle worker start a chain on one free slot (issue 12 follow-up)' },
-    async () => {
-      const t = await tenant((_req, res) => json(res, 200, {}));
-      const files: Record<string, string> = {};
-      for (let i = 0; i < 20; i++)
-        files[`c${String(i).padStart(2, '0')}.yaml`] = oneStep(`c${i}`, 'da-one', 'global_timeout_seconds: 60\n');
-      const { dir, cleanup } = await tempDir(files);
-      try {
-        const r = await runCli(['run', '.', '--rate-limit', '10/m', '--concurrency', '20', '--report', 'json=r.json'], {
-          cwd: dir,
-          env: t.env,
-          timeoutMs: 100_000,
-        });
-        assert.equal(r.code, 0, 'some chains lost their deadline waiting for a --rate-limit slot');
-        assert.equal((await report(dir)).filter((c) => c.final_status !== 'completed').length, 0);
-      } finally {
-        await cleanup();
-        await t.close();
-      }
-    },
-  );
+  test('with --concurrency above the limit, chains started beyond the free slots must not lose their deadline to the limiter', async () => {
+    const t = await tenant((_req, res) => json(res, 200, {}));
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++)
+      files[`c${String(i).padStart(2, '0')}.yaml`] = oneStep(`c${i}`, 'da-one', 'global_timeout_seconds: 60\n');
+    const { dir, cleanup } = await tempDir(files);
+    try {
+      const r = await runCli(['run', '.', '--rate-limit', '10/m', '--concurrency', '20', '--report', 'json=r.json'], {
+        cwd: dir,
+        env: t.env,
+        timeoutMs: 100_000,
+      });
+      assert.equal(r.code, 0, 'some chains lost their deadline waiting for a --rate-limit slot');
+      assert.equal((await report(dir)).filter((c) => c.final_status !== 'completed').length, 0);
+    } finally {
+      await cleanup();
+      await t.close();
+    }
+  });
 
   for (const header of ['1,1', '1 , 1', '1,\t1'])
     test(`Retry-After ${JSON.stringify(header)} is one value sent twice: the wait is exactly 1000 ms`, async () => {

@@ -168,14 +168,24 @@ describe('the rate limit and the cool-down, with an injected clock', () => {
     assert.equal(clock.now(), start + MAX_COOL_DOWN_MS, 'a later request starts fresh');
   });
 
-  test('whenFree waits for a free slot without taking it', async () => {
+  test('admission holds a slot for a chain until its first request takes it, or it ends', async () => {
     const clock = fakeTime();
-    const throttle = createThrottle({ limit: 1, windowMs: 1000 }, clock.now, clock.sleep);
+    const throttle = createThrottle({ limit: 2, windowMs: 1000 }, clock.now, clock.sleep);
     const start = clock.now();
-    assert.equal(await throttle.whenFree(), true);
-    assert.equal(clock.now(), start);
+    const first = await throttle.admit();
+    const second = await throttle.admit();
+    assert.ok(first && second);
+    assert.equal(clock.now(), start, 'two slots, two chains at once');
+    // Both slots are held: a third chain waits, however many workers are idle.
+    const third = throttle.admit();
+    // The first chain sends: its held slot becomes a real one; the second ends without sending.
     assert.deepEqual(await throttle.acquire({}), { ok: true });
-    assert.equal(await throttle.whenFree(), true);
-    assert.ok(clock.now() >= start + 1000);
+    first.release();
+    second.release();
+    assert.ok(await third);
+    assert.ok(clock.now() - start < 1000, 'the slot given back by the second chain is free at once');
+    const fourth = await throttle.admit();
+    assert.ok(fourth);
+    assert.ok(clock.now() - start >= 1000, 'a fourth waits for the first request to leave the window');
   });
 });

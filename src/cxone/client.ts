@@ -80,7 +80,11 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
           tokenRequests,
         };
       const gate = await throttle.acquire({ signal: request.signal, deadline: request.deadline });
-      if (gate.ok) return { ok: true, token: token.value, base: base.value, tokenRequests };
+      if (gate.ok) {
+        // The slot held for this chain since it started is now a real one.
+        request.admission?.release();
+        return { ok: true, token: token.value, base: base.value, tokenRequests };
+      }
       if (gate.reason === 'cancelled')
         return {
           ok: false,
@@ -226,7 +230,7 @@ export function createClient(settings: ConnectionSettings, options: ClientOption
 
   return {
     execute,
-    whenReady: (signal) => throttle.whenFree(signal),
+    admit: (signal) => throttle.admit(signal),
     secrets: () => [
       settings.clientSecret,
       ...(settings.accessKeySecret ? [settings.accessKeySecret] : []),

@@ -25,4 +25,4 @@ export {
   type RequestInfo,
   type RetryInfo,
 } from './types.js';
-export { createThrottle, type RateLimit, type Throttle } from './throttle.js';
+export { createThrottle, type Admission, type RateLimit, type Throttle } from './throttle.js';

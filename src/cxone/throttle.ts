@@ -15,14 +15,23 @@ export type AcquireOutcome =
   /** The deadline really passed while another request's 429 held every request back. */
   | { ok: false; reason: 'cool_down'; origin: string };
 
+/** A chain let in by `admit`; releasing twice is harmless. */
+export interface Admission {
+  release(): void;
+}
+
 export interface Throttle {
   /**
    * Waits for the tenant's cool-down and a free slot of the rate limit, then counts the request.
    * It never gives up before the deadline has really passed (SPEC 4: a rate limit paces).
    */
   acquire(options: { signal?: AbortSignal | undefined; deadline?: number | undefined }): Promise<AcquireOutcome>;
-  /** Resolves when a request could leave at once; reserves nothing. False when cancelled. */
-  whenFree(signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Waits until a chain may start: no cool-down, and a slot of the current window that no running
+   * request and no other admitted chain holds. The admission holds that slot until its chain's
+   * first request takes a real one, or the chain ends (`release`). Undefined when cancelled.
+   */
+  admit(signal?: AbortSignal): Promise<Admission | undefined>;
   /**
    * A 429 said when to come back: every new request of the run waits until then, for at most
    * `MAX_COOL_DOWN_MS` (issue 12: one `Retry-After: 3600` must not hold the run for an hour).
@@ -41,6 +50,9 @@ const ARRIVAL_SLACK = 0.02;
  * and so arrive tens of milliseconds later than requests on connections already open.
  */
 const ARRIVAL_SLACK_MS = 30;
+
+/** How often a chain waiting to start looks again while the slots are held by admitted chains. */
+const ADMISSION_POLL_MS = 50;
 
 /**
  * The run-wide limiter shared by all chains (SPEC 4 `--rate-limit`). A sliding log rather than a
@@ -61,12 +73,28 @@ export function createThrottle(
   let pausedUntil = 0;
   let pausedBy = '';
   let gate: Promise<void> = Promise.resolve();
+  // Chains admitted that have not taken a real slot yet.
+  let pending = 0;
 
   /** The earliest time a request asking at `at` could leave. */
   const earliest = (at: number): number => {
     const slot = Math.max(at, pausedUntil);
     if (!rate || times.length < rate.limit) return slot;
     return Math.max(slot, (times[head] as number) + windowMs);
+  };
+  /**
+   * How long until one more chain may start (0: now). Requests of the window and admitted chains
+   * that have not sent yet both hold a slot; without a free one, wait for the oldest to expire, or
+   * briefly for an admitted chain to send or end.
+   */
+  const admissionWait = (t: number): number => {
+    if (pausedUntil > t) return pausedUntil - t;
+    if (!rate) return 0;
+    const held = times.filter((at) => at > t - windowMs).sort((a, b) => a - b);
+    const over = held.length + pending - rate.limit;
+    if (over < 0) return 0;
+    const expiry = held[over];
+    return expiry === undefined ? ADMISSION_POLL_MS : Math.max(1, Math.min(expiry + windowMs - t, ADMISSION_POLL_MS));
   };
   // Future slots are reserved in call order (FIFO): each waiter sleeps once, to its own slot.
   const reserve = (slot: number) => {
@@ -97,15 +125,24 @@ export function createThrottle(
         if (now() >= pausedUntil) return { ok: true };
       }
     },
-    whenFree(signal) {
+    admit(signal) {
       // One waiter at a time, so many idle workers do not all wake for every freed slot.
-      const turn = gate.then(async () => {
+      const turn = gate.then(async (): Promise<Admission | undefined> => {
         for (;;) {
-          if (signal?.aborted) return false;
+          if (signal?.aborted) return undefined;
           const t = now();
-          const slot = earliest(t);
-          if (slot <= t) return true;
-          if (!(await sleep(slot - t, signal))) return false;
+          const wake = admissionWait(t);
+          if (wake <= 0) {
+            pending += 1;
+            let held = true;
+            return {
+              release() {
+                if (held) pending -= 1;
+                held = false;
+              },
+            };
+          }
+          if (!(await sleep(wake, signal))) return undefined;
         }
       });
       gate = turn.then(

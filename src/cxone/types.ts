@@ -1,3 +1,5 @@
+import type { Admission } from './throttle.js';
+
 /**
  * The CXone client's public contract. The client knows nothing of chains: it executes one Data
  * Action with a retry policy and reports every attempt (SPEC 5).
@@ -87,6 +89,8 @@ export interface ExecuteRequest {
   deadline?: number;
   /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
   signal?: AbortSignal;
+  /** The admission of the chain this request belongs to: its first request takes the slot it holds. */
+  admission?: Admission | undefined;
   /**
    * Who asks, in words (`step profile of chain x`), for the message of another request that a
    * 429 to this one holds back. Default the action id.
@@ -124,11 +128,12 @@ export type ExecuteResult =
 export interface DataActionClient {
   execute(request: ExecuteRequest): Promise<ExecuteResult>;
   /**
-   * Resolves once a request could leave at once (no cool-down, a free rate-limit slot); false when
-   * `signal` aborts first. A runner waits for it before starting a chain, so pacing never eats into
-   * a chain's own deadline (SPEC 4).
+   * Waits until a chain may start: no cool-down, and a rate-limit slot free for its first request,
+   * held for it until that request takes it (pass the admission in `ExecuteRequest.admission`) or
+   * it is released. A runner waits for it before starting a chain, so pacing never eats into a
+   * chain's own deadline (SPEC 4). Undefined when `signal` aborts first.
    */
-  whenReady?(signal?: AbortSignal): Promise<boolean>;
+  admit?(signal?: AbortSignal): Promise<Admission | undefined>;
   /** Strings that must never appear in output: the client secret, access key secret, tokens. */
   secrets(): readonly string[];
   /** Closes kept-alive connections. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChainModel, StepModel } from '../chain/index.js';
+import type { Admission } from '../cxone/throttle.js';
 import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.js';
 import type { ChainEvent, ErrorSummary, EventListener, StepRef } from './events.js';
 import { resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
@@ -32,6 +33,8 @@ export interface RunChainOptions {
   now?: () => number;
   /** Called with every `secrets.*` value the run reads, so outputs can redact it. */
   onSecret?: (value: string) => void;
+  /** The rate-limit slot held for this chain since it was let in (`DataActionClient.admit`). */
+  admission?: Admission | undefined;
 }
 
 type Emit = (event: DistributiveOmit<ChainEvent, 'ts' | 'run_id' | 'chain_id' | 'file'>) => void;
@@ -80,7 +83,15 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
       emit({ type: 'step_end', ...refOf(step), result: skipped });
       continue;
     }
-    const result = await runStep(step, { client: options.client, ctx, deadline, signal: options.signal, emit, now });
+    const result = await runStep(step, {
+      client: options.client,
+      ctx,
+      deadline,
+      signal: options.signal,
+      emit,
+      now,
+      admission: options.admission,
+    });
     results.push(result);
     ctx.steps.set(step.id, { status: result.status, output: result.response_data });
     emit({ type: 'step_end', ...refOf(step), result });
@@ -123,6 +134,7 @@ interface StepContext {
   signal: AbortSignal | undefined;
   emit: Emit;
   now: () => number;
+  admission: Admission | undefined;
 }
 
 async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
@@ -231,6 +243,7 @@ function execute(
     idempotencyKey: randomUUID(),
     deadline: run.deadline,
     origin: `step ${step.id} of chain ${run.ctx.chainId}`,
+    admission: run.admission,
     ...(run.signal ? { signal: run.signal } : {}),
     onRequest: (info) =>
       run.emit({

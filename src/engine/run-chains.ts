@@ -62,8 +62,19 @@ export async function runChains(chains: readonly ChainModel[], options: RunChain
       try {
         // A rate limit paces chains before they start, so waiting for it never eats a chain's own
         // deadline (SPEC 4). Cancelled meanwhile, the chain still runs and reports `cancelled`.
-        await options.client.whenReady?.(signal);
-        result = await runChain(chain, { ...options, runId, signal, inputs: options.inputsFor?.(chain, index) ?? {} });
+        const admission = await options.client.admit?.(signal);
+        try {
+          result = await runChain(chain, {
+            ...options,
+            runId,
+            signal,
+            admission,
+            inputs: options.inputsFor?.(chain, index) ?? {},
+          });
+        } finally {
+          // A chain that ended without sending gives its slot back.
+          admission?.release();
+        }
       } catch (error) {
         failure ??= new ChainRunError(chain, error);
         stop.abort();
