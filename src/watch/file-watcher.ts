@@ -1,4 +1,11 @@
-import { existsSync, statSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  statSync,
+  watch as watchFolder,
+  type FSWatcher as FolderWatcher,
+} from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 
@@ -114,6 +121,19 @@ export async function watchChainFiles(options: ChainFileWatcherOptions): Promise
       .on('add', changed)
       .on('change', changed)
       .on('unlink', unlinked)
+      // chokidar says nothing of a new file it cannot read: its raw event is the only trace, so
+      // such a file is told as an error the session turns into one warning.
+      .on('raw', (_event, name, details) => {
+        const dir = (details as { watchedPath?: string } | undefined)?.watchedPath;
+        if (closed || !dir || typeof name !== 'string' || !CHAIN_FILE.test(name)) return;
+        const path = basename(dir) === name ? dir : join(dir, name);
+        try {
+          accessSync(path, constants.R_OK);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EACCES' || code === 'EPERM') failed(error);
+        }
+      })
       .on('unlinkDir', (path) => {
         if (folders.has(path)) reconcile(path);
       })
