@@ -97,7 +97,7 @@ function decodeBody(bytes: ArrayBuffer | undefined): { text: string; utf8: boole
   }
 }
 
-export interface StopSignal {
+interface StopSignal {
   signal: AbortSignal;
   /** Which stop came first, if any. */
   reason(): StopReason | undefined;
@@ -105,7 +105,7 @@ export interface StopSignal {
 }
 
 /** One signal for the three ways a request is stopped (timeout, deadline, caller), remembering which came first. */
-export function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadline' | 'now'>): StopSignal {
+function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadline' | 'now'>): StopSignal {
   const controller = new AbortController();
   let reason: StopReason | undefined;
   const abort = (why: StopReason) => {

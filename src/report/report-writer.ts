@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import type { ChainResult } from '../engine/index.js';
 import { addTotals, emptyTotals, JUNIT_FOOTER, junitHeader, junitSuite, type JunitTotals } from './junit.js';
-import { openAtomicFile, OutputError, tempPathOf } from './output-file.js';
+import { openAtomicFile, OutputError, tempPathOf, writeAll } from './output-file.js';
 import type { RunSink } from './sink.js';
 
 export interface ReportTargets {
@@ -74,7 +74,7 @@ export function createJunitReportSink(target: string): RunSink {
     const suite = junitSuite(result);
     totals = addTotals(totals, suite);
     try {
-      writeSync(part as number, suite.xml);
+      writeAll(part as number, suite.xml);
     } catch (error) {
       throw new OutputError(target, error);
     }

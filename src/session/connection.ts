@@ -120,13 +120,13 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
  * One shard's part of the tenant's budget: a whole number of requests per window, rounded down so
  * the shards together never exceed it; below one request per window, the window grows instead.
  */
-export function shareOf(rate: RateLimit, shares: number): RateLimit {
+function shareOf(rate: RateLimit, shares: number): RateLimit {
   if (rate.limit >= shares) return { limit: Math.floor(rate.limit / shares), windowMs: rate.windowMs };
   return { limit: 1, windowMs: Math.ceil((rate.windowMs * shares) / rate.limit) };
 }
 
 /** `100/m`, `50/s`, or `1 per 240 s`. */
-export function formatRate(rate: RateLimit): string {
+function formatRate(rate: RateLimit): string {
   if (rate.windowMs === 60_000) return `${rate.limit}/m`;
   if (rate.windowMs === 1000) return `${rate.limit}/s`;
   return `${rate.limit} per ${+(rate.windowMs / 1000).toFixed(1)} s`;

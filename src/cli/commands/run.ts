@@ -130,11 +130,7 @@ function renderSinks(
  * Ctrl-C or SIGTERM cancels the requests in flight and lets the reports be written; a second one
  * quits at once.
  */
-export async function runWithSignals(
-  session: RunSession,
-  ctx: CommandContext,
-  body: () => Promise<number>,
-): Promise<number> {
+async function runWithSignals(session: RunSession, ctx: CommandContext, body: () => Promise<number>): Promise<number> {
   let signalled: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled !== undefined) process.exit(signalled);
