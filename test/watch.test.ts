@@ -103,7 +103,7 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
       await w.see(/✔ a b\.yaml — completed/, 'b, now with the id a');
       writeFileSync(join(dir, 'a.yaml'), chain('a', '{ v: 3 }'));
       await w.see(
-        /a\.yaml:2:11 {2}error {2}chain_id `a` is already used by b\.yaml \[chain\.duplicate_chain_id\]/,
+        /a\.yaml:2:11 {2}error {2}chain_id `a` is already used by b\.yaml:2 \[chain\.duplicate_chain_id\]/,
         'the duplicate id',
       );
       writeFileSync(join(dir, 'a.yaml'), chain('a2', '{ v: 4 }'));

@@ -54,6 +54,24 @@ export const DIAGNOSTIC_CODES = [
   /** `__proto__` as an output name: the chain's outputs become a JavaScript object. */
   'chain.reserved_name',
   'chain.retry_bounds',
+  /** `uses:` names a file that is not there (SPEC 3.3). */
+  'chain.uses_not_found',
+  /** `uses:` leads outside the repository root, by `..` or by a symbolic link. */
+  'chain.uses_outside_root',
+  /** Chains that use each other in a cycle, reported once with the whole cycle. */
+  'chain.uses_cycle',
+  /** More than 5 chains nested, the top-level one included. */
+  'chain.nesting_too_deep',
+  /** A chain step whose child has errors of its own: the parent cannot run either. */
+  'chain.child_invalid',
+  /** A `with:` name the child does not declare as an input. */
+  'chain.unknown_with',
+  /** A required input of the child that `with:` does not give. */
+  'chain.missing_with',
+  /** A literal in `with:` of another type than the child's input. */
+  'chain.with_type',
+  /** `steps.<chain step>.output.<name>` where the child declares no output `name`. */
+  'chain.unknown_output',
   'expr.syntax',
   'expr.unknown_root',
 ] as const;

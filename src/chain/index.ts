@@ -3,14 +3,38 @@ export {
   validateChains,
   validateFiles,
   validateParsed,
-  readChainPath,
-  readRegularFile,
+  givenRoots,
+  summarizeChain,
+  memoryReader,
   type LoadResult,
   type LoadOptions,
   type FileResult,
   type ValidateResult,
   type ChainSummary,
 } from './load.js';
+export {
+  createChainLoader,
+  diskReader,
+  checkFile,
+  type ChainLoader,
+  type ChainLoaderOptions,
+  type ChainReader,
+  type LoadedFile,
+} from './loader.js';
+export { MAX_NESTING } from './composition.js';
+export { readChainPath, readRegularFile } from './read.js';
+export {
+  BUILTIN_DEFAULTS,
+  normalizeChain,
+  stepIdOf,
+  usesName,
+  isChainStep,
+  type ChainOf,
+  type StepOf,
+  type ActionStepOf,
+  type ChainStepOf,
+  type FallbackOf,
+} from './normalize.js';
 export {
   discoverChainFiles,
   pathProblem,
@@ -55,10 +79,13 @@ export {
   type VariableRoot,
 } from './expression.js';
 export {
-  BUILTIN_DEFAULTS,
   templatesOf,
+  chainsOf,
+  callOf,
   type ChainModel,
   type StepModel,
+  type ActionStepModel,
+  type ChainStepModel,
   type StepFallback,
   type StepRetry,
   type InputSpec,

@@ -1,32 +1,11 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { compareDiagnostics, diagnostic, isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { discoverChainFiles, notRegularFile, pathProblem, type DiscoverOptions } from './discover.js';
-import { buildModel, type ChainDocument, type ChainModel } from './model.js';
-import { validateAgainstSchema } from './schema-errors.js';
-import { checkSemantics } from './semantics.js';
-import { parseChainText, positionOf, readChainFile, type ParsedFile } from './source.js';
+import { dirname, resolve } from 'node:path';
+import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
+import { discoverChainFiles, type DiscoverOptions } from './discover.js';
+import { createChainLoader, diskReader, type ChainReader, type FileResult, type LoadResult } from './loader.js';
+import type { ChainModel } from './model.js';
+import { parseChainText, type ParsedFile } from './source.js';
 
-export interface FileResult {
-  file: string;
-  /** Present when the file has no error (it may have warnings). */
-  chain?: ChainModel;
-  /** The errors; any one of them keeps the file from running. */
-  diagnostics: Diagnostic[];
-  /** Diagnostics of severity `warning`: printed, but the chain is valid and runs. */
-  warnings: Diagnostic[];
-}
-
-export interface LoadResult {
-  /** Every file looked at, in order. */
-  files: string[];
-  /** The valid chains, in file order. */
-  chains: ChainModel[];
-  /** Every error of every file, sorted by file and position. */
-  diagnostics: Diagnostic[];
-  /** Every warning of every file, sorted by file and position; none of them makes a chain invalid. */
-  warnings: Diagnostic[];
-}
+export type { FileResult, LoadResult } from './loader.js';
 
 export interface LoadOptions extends DiscoverOptions {
   /**
@@ -37,65 +16,31 @@ export interface LoadOptions extends DiscoverOptions {
   keepSource?: boolean;
 }
 
-/** Discovers, parses and validates chain files: all three layers of SPEC 3.1, every problem at once. */
+/** Discovers, parses and validates chain files and the chains they use: SPEC 3.1 and 3.3, every problem at once. */
 export async function loadChains(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const discovered = await discoverChainFiles(paths, options);
   const cwd = options.cwd ?? process.cwd();
-  const results = discovered.files.map((file) => {
-    const result = validateParsed(file, readChainPath(resolve(cwd, file), file));
-    if (options.keepSource === false && result.chain) delete result.chain.source;
-    return result;
+  const loader = createChainLoader({
+    cwd,
+    roots: givenRoots(paths, cwd),
+    ...(options.keepSource === undefined ? {} : { keepSource: options.keepSource }),
   });
-  return collect(discovered.files, results, discovered.diagnostics);
+  const loaded = loader.load(discovered.files);
+  return { ...loaded, diagnostics: [...discovered.diagnostics, ...loaded.diagnostics].sort(compareDiagnostics) };
 }
 
 /**
- * Opens `path` only if it is a regular file. stat comes first, so a FIFO, socket or device is
- * never opened (a FIFO would block the process until a writer came; a device may act on open);
- * the open is non-blocking and checked again with fstat, in case the path changed in between.
+ * The folders given on the command line, which bound `uses:` outside a git work tree (SPEC 3.3);
+ * for a file, its folder.
  */
-function openRegularFile(path: string, file: string): { fd: number } | { problem: Diagnostic } {
-  try {
-    const before = statSync(path);
-    if (!before.isFile()) return { problem: notRegularFile(file, before, 'found') };
-    const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
-    const info = fstatSync(fd);
-    if (info.isFile()) return { fd };
-    closeSync(fd);
-    return { problem: notRegularFile(file, info, 'found') };
-  } catch (error) {
-    return { problem: pathProblem(file, error as NodeJS.ErrnoException) };
-  }
+export function givenRoots(paths: readonly string[], cwd: string): string[] {
+  return (paths.length ? paths : ['chains']).map((p) => {
+    const abs = resolve(cwd, p);
+    return /\.ya?ml$/i.test(abs) ? dirname(abs) : abs;
+  });
 }
 
-/**
- * `readChainFile` for a path that may be anything: a FIFO, socket or device is `path.not_regular`,
- * a file that cannot be opened is `path.not_found` or `path.unreadable`. Never blocks, never throws.
- */
-export function readChainPath(path: string, file: string = path): ParsedFile {
-  const opened = openRegularFile(path, file);
-  if ('problem' in opened) return { diagnostics: [opened.problem] };
-  try {
-    return readChainFile(opened.fd, file);
-  } finally {
-    closeSync(opened.fd);
-  }
-}
-
-/** The bytes of a regular file, read the way `readChainPath` reads (plan compares them with the base). */
-export function readRegularFile(path: string, file: string = path): { bytes: Buffer } | { problem: Diagnostic } {
-  const opened = openRegularFile(path, file);
-  if ('problem' in opened) return opened;
-  try {
-    return { bytes: readFileSync(opened.fd) };
-  } catch (error) {
-    return { problem: pathProblem(file, error as NodeJS.ErrnoException) };
-  } finally {
-    closeSync(opened.fd);
-  }
-}
-
-/** What `validate` keeps of a valid chain: enough for the cross-file checks, not the parsed document. */
+/** What `validate` and `list` keep of a valid chain. */
 export interface ChainSummary {
   chainId: string;
   file: string;
@@ -104,6 +49,8 @@ export interface ChainSummary {
   revision?: number;
   steps: number;
   description?: string;
+  /** `call_only: true`: listed and validated, never run on its own (SPEC 3.3). */
+  callOnly: boolean;
 }
 
 export interface ValidateResult {
@@ -120,105 +67,58 @@ export interface ValidateResult {
  * without holding every parsed document in memory.
  */
 export async function validateFiles(paths: readonly string[], options: DiscoverOptions = {}): Promise<ValidateResult> {
-  const discovered = await discoverChainFiles(paths, options);
-  const results = validateFileSummaries(discovered.files, options.cwd);
-  return collect(discovered.files, results, discovered.diagnostics);
+  const loaded = await loadChains(paths, { ...options, keepSource: false });
+  return { ...loaded, chains: loaded.chains.map(summarizeChain) };
 }
 
-type SummaryResult = { file: string; chain?: ChainSummary; diagnostics: Diagnostic[]; warnings: Diagnostic[] };
-
-/** Validates files one by one, keeping summaries only. */
-export function validateFileSummaries(files: readonly string[], cwd: string = process.cwd()): SummaryResult[] {
-  return files.map((file) => {
-    const { chain, diagnostics, warnings } = validateParsed(file, readChainPath(resolve(cwd, file), file));
-    return chain ? { file, chain: summarize(chain), diagnostics, warnings } : { file, diagnostics, warnings };
-  });
-}
-
-function summarize(chain: ChainModel): ChainSummary {
+export function summarizeChain(chain: ChainModel): ChainSummary {
   const summary: ChainSummary = {
     chainId: chain.chainId,
     file: chain.file,
     line: chain.line,
     column: chain.column,
     steps: chain.steps.length,
+    callOnly: chain.callOnly,
   };
   if (chain.revision !== undefined) summary.revision = chain.revision;
   if (chain.description !== undefined) summary.description = chain.description;
   return summary;
 }
 
-/** Validates chains already in memory (watch, plan): `{ file, text }` pairs. */
-export function validateChains(sources: readonly { file: string; text: string }[]): LoadResult {
-  const results = sources.map(({ file, text }) => validateParsed(file, parseChainText(file, text)));
-  return collect(
-    sources.map((s) => s.file),
-    results,
-    [],
-  );
+/** A reader that serves `texts` by name, and the disk for any other file. */
+export function memoryReader(texts: ReadonlyMap<string, string>, cwd: string): ChainReader {
+  const disk = diskReader(cwd);
+  return {
+    read: (file) => {
+      const text = texts.get(resolve(cwd, file));
+      return text === undefined ? disk.read(file) : parseChainText(file, text);
+    },
+  };
 }
 
-/** Validates one parsed file on its own (no cross-file checks). */
-export function validateParsed(file: string, parsed: ParsedFile): FileResult {
-  const { source, data } = parsed;
-  if (!source || data === undefined) return { file, diagnostics: parsed.diagnostics, warnings: [] };
-  const schema = validateAgainstSchema(data, source);
-  const semantics = checkSemantics(data, source);
-  const all = withoutRepeats([...parsed.diagnostics, ...schema, ...semantics.diagnostics]).sort(compareDiagnostics);
-  const diagnostics = all.filter((d) => !isWarning(d));
-  const warnings = all.filter(isWarning);
-  if (diagnostics.length > 0) return { file, diagnostics, warnings };
-  const document = data as ChainDocument;
-  const stepPositions = document.steps.map((_, i) => positionOf(source, ['steps', i]));
-  const chain = buildModel(document, source, semantics.templates, stepPositions, positionOf(source, ['chain_id']));
-  return { file, chain, diagnostics, warnings };
+/** Validates chains already in memory (tests, the library): `{ file, text }` pairs. */
+export function validateChains(sources: readonly { file: string; text: string }[], cwd = process.cwd()): LoadResult {
+  const texts = new Map(sources.map(({ file, text }) => [resolve(cwd, file), text]));
+  const loader = createChainLoader({ cwd, reader: memoryReader(texts, cwd) });
+  return loader.load(sources.map((s) => s.file));
 }
 
-/**
- * A mistake two layers see differently is reported once, by the layer that explains it:
- * `${{ … }}` in `action_id` is an expression where none is resolved (semantics), not a character
- * the pattern refuses (schema).
- */
-const SUPERSEDES: ReadonlyMap<DiagnosticCode, DiagnosticCode> = new Map([
-  ['chain.expression_in_action_id', 'schema.pattern'],
-]);
-
-function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const taken = new Set<string>();
-  for (const d of diagnostics) {
-    const weaker = SUPERSEDES.get(d.code);
-    if (weaker) taken.add(`${weaker}@${d.line}:${d.column}`);
-  }
-  return diagnostics.filter((d) => !taken.has(`${d.code}@${d.line}:${d.column}`));
-}
-
-function collect<C extends Pick<ChainModel, 'chainId' | 'file' | 'line' | 'column'>>(
-  files: string[],
-  results: { chain?: C; diagnostics: Diagnostic[]; warnings: Diagnostic[] }[],
-  extra: Diagnostic[],
-): { files: string[]; chains: C[]; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
-  const diagnostics = [...extra, ...results.flatMap((r) => r.diagnostics)];
-  const warnings = results.flatMap((r) => r.warnings).sort(compareDiagnostics);
-  const byId = new Map<string, C>();
-  const chains: C[] = [];
-  for (const result of results) {
-    const chain = result.chain;
-    if (!chain) continue;
-    const first = byId.get(chain.chainId);
-    if (first) {
-      diagnostics.push(
-        diagnostic(
-          'chain.duplicate_chain_id',
-          chain.file,
-          { line: chain.line, column: chain.column },
-          `chain_id \`${chain.chainId}\` is already used by ${first.file}:${first.line}`,
-          'chain ids must be unique across the repository: rename one of them',
-        ),
-      );
-      continue;
-    }
-    byId.set(chain.chainId, chain);
-    chains.push(chain);
-  }
-  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics), warnings };
+/** Validates one parsed file, with the chains it uses read from the disk. */
+export function validateParsed(file: string, parsed: ParsedFile, cwd = process.cwd()): FileResult {
+  const disk = diskReader(cwd);
+  const target = resolve(cwd, file);
+  const loader = createChainLoader({
+    cwd,
+    reader: { ...disk, read: (f) => (resolve(cwd, f) === target ? parsed : disk.read(f)) },
+  });
+  const result = loader.load([file]);
+  const own = (d: Diagnostic) => d.file === file;
+  const fileResult: FileResult = {
+    file,
+    diagnostics: result.diagnostics.filter(own),
+    warnings: result.warnings.filter(own),
+  };
+  const [chain] = result.chains;
+  if (chain) fileResult.chain = chain;
+  return fileResult;
 }

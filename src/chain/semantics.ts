@@ -1,227 +1,281 @@
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { compileTemplate, type LocatedReference, type Template } from './expression.js';
-import type { CompiledTemplates } from './model.js';
-import { BUILTIN_DEFAULTS } from './model.js';
+import { isRecord, normalizeChain, stepIdOf, type ChainOf, type StepOf } from './normalize.js';
 import { positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
 import { describePath } from './schema-errors.js';
 import { closest, listOf } from './suggest.js';
 
-type Raw = Record<string, unknown>;
+/** A chain of one file with its expressions compiled; children are linked by the loader. */
+export type CompiledChain = ChainOf<Template>;
+
+/** A reference and the step it sits in (undefined: the chain's `outputs`), for checks across files. */
+export interface StepReference extends LocatedReference {
+  stepIndex: number | undefined;
+}
 
 export interface SemanticResult {
+  chain: CompiledChain;
+  /** Every `${{ … }}` of the chain, where it sits. */
+  references: StepReference[];
   diagnostics: Diagnostic[];
-  templates: CompiledTemplates;
+}
+
+/** Places a problem in the file; every check of this layer reports through one. */
+interface Reporter {
+  at(code: DiagnosticCode, path: DocPath, message: string, hint?: string, key?: boolean): void;
+  /** At `text` inside the value at `path`: an expression among others in one string. */
+  atText(code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string, key?: boolean): void;
+  warn(code: DiagnosticCode, path: DocPath, message: string, hint?: string, key?: boolean): void;
 }
 
 /**
- * The semantic layer of SPEC 3.1. Works on the raw document so that it still reports its
- * problems when the schema layer found others: every problem at once.
+ * The semantic layer of SPEC 3.1, and the compilation of the chain's expressions that it needs.
+ * Works on the raw document through `normalizeChain`, so it still reports its problems when the
+ * schema layer found others: every problem at once.
  */
-export function checkSemantics(data: unknown, source: ChainSource): SemanticResult {
-  const out: Diagnostic[] = [];
-  const report = (code: DiagnosticCode, path: DocPath, message: string, hint?: string, key = false) =>
-    out.push(diagnostic(code, source.file, positionOf(source, path, key), message, hint));
-  const reportRef = (code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string, key = false) =>
-    out.push(diagnostic(code, source.file, positionOfText(source, path, text, key), message, hint));
-  const chain = isRecord(data) ? data : {};
-  const steps = Array.isArray(chain.steps) ? chain.steps.map((s) => (isRecord(s) ? s : {})) : [];
-  const defaults = isRecord(chain.defaults) ? chain.defaults : {};
-  const inputNames = isRecord(chain.inputs) ? Object.keys(chain.inputs) : [];
-  const templates: CompiledTemplates = { payloads: [], fallbacks: [] };
-
-  const maxDepth = isIntegerIn(chain.max_depth, 1, 25) ? chain.max_depth : BUILTIN_DEFAULTS.maxDepth;
-  if (steps.length > maxDepth && steps.length <= 25) {
-    report(
-      'chain.too_many_steps',
-      ['steps', maxDepth],
-      `the chain has ${steps.length} steps but \`max_depth\` is ${maxDepth}`,
-      `raise \`max_depth\` (at most 25) or split the chain into parent and child chains`,
-    );
-  }
-
-  const ids = steps.map((step) => stepId(step));
-  const firstIndex = new Map<string, number>();
-  ids.forEach((id, index) => {
-    if (id === undefined) return;
-    const earlier = firstIndex.get(id);
-    if (earlier === undefined) {
-      firstIndex.set(id, index);
-      return;
-    }
-    const step = steps[index] ?? {};
-    const explicit = typeof step.id === 'string';
-    report(
-      'chain.duplicate_step',
-      ['steps', index, explicit ? 'id' : 'action_id'],
-      explicit
-        ? `step id \`${id}\` is used by steps[${earlier}] and steps[${index}]; step ids must be unique`
-        : `circular dependency: steps[${earlier}] and steps[${index}] both call \`${id}\` and neither has a distinct \`id\``,
-      explicit ? 'rename one of the steps' : 'give each step that calls the same action its own `id:`',
-    );
-  });
-
-  const checkRefs = (refs: readonly LocatedReference[], stepIndex: number | undefined) => {
-    for (const { ref, docPath } of refs) {
-      if (ref.root === 'inputs') {
-        const name = String(ref.path[0]);
-        if (!inputNames.includes(name)) {
-          const guess = closest(name, inputNames);
-          reportRef(
-            'chain.unknown_input',
-            docPath,
-            ref.text,
-            `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`,
-            inputNames.length
-              ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\``
-              : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``,
-          );
-        }
-      } else if (ref.root === 'steps') {
-        const id = String(ref.path[0]);
-        const target = firstIndex.get(id);
-        if (target === undefined) {
-          // Without a list of steps (the schema layer says so) every reference would be "unknown".
-          if (steps.length === 0) continue;
-          const known = [...firstIndex.keys()];
-          const guess = closest(id, known);
-          reportRef(
-            'chain.unknown_step',
-            docPath,
-            ref.text,
-            `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
-            known.length ? `step ids: ${listOf(known)}` : undefined,
-          );
-        } else if (stepIndex !== undefined && target === stepIndex) {
-          reportRef(
-            'chain.self_ref',
-            docPath,
-            ref.text,
-            `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`,
-            'use an input or an earlier step instead',
-          );
-        } else if (stepIndex !== undefined && target > stepIndex) {
-          reportRef(
-            'chain.forward_ref',
-            docPath,
-            ref.text,
-            `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`,
-            'move the referenced step before this one, or refer to an earlier step',
-          );
-        }
-      }
-    }
+export function compileChain(data: unknown, source: ChainSource): SemanticResult {
+  const diagnostics: Diagnostic[] = [];
+  const report: Reporter = {
+    at: (code, path, message, hint, key = false) =>
+      diagnostics.push(diagnostic(code, source.file, positionOf(source, path, key), message, hint)),
+    atText: (code, path, text, message, hint, key = false) =>
+      diagnostics.push(diagnostic(code, source.file, positionOfText(source, path, text, key), message, hint)),
+    warn: (code, path, message, hint, key = false) =>
+      diagnostics.push({
+        ...diagnostic(code, source.file, positionOf(source, path, key), message, hint),
+        severity: 'warning',
+      }),
   };
-  const compile = (value: unknown, docPath: DocPath, stepIndex: number | undefined): Template => {
-    const compiled = compileTemplate(value, docPath);
+  const doc = isRecord(data) ? data : {};
+  const normal = normalizeChain(doc);
+  const rawSteps = Array.isArray(doc.steps) ? doc.steps : [];
+  checkDepth(normal, rawSteps.length, report);
+  const firstIndex = checkStepIds(normal, rawSteps, report);
+  const references: StepReference[] = [];
+  const compile = (value: unknown, path: DocPath, stepIndex: number | undefined): Template => {
+    const compiled = compileTemplate(value, path);
     for (const error of compiled.errors) {
       if (error.expression !== undefined)
-        reportRef(error.code, error.docPath, error.expression, error.message, error.hint, error.key);
-      else report(error.code, error.docPath, error.message, error.hint, error.key);
+        report.atText(error.code, error.docPath, error.expression, error.message, error.hint, error.key);
+      else report.at(error.code, error.docPath, error.message, error.hint, error.key);
     }
-    checkRefs(compiled.references, stepIndex);
+    for (const ref of compiled.references) references.push({ ...ref, stepIndex });
     return compiled.template;
   };
-
-  steps.forEach((step, index) => {
-    templates.payloads[index] = compile(step.payload ?? {}, ['steps', index, 'payload'], index);
-    const fallback = isRecord(step.fallback) ? step.fallback : undefined;
-    for (const [path, actionId] of [
-      [['steps', index, 'action_id'], step.action_id],
-      [['steps', index, 'fallback', 'action_id'], fallback?.action_id],
-    ] as const) {
-      if (typeof actionId !== 'string' || !actionId.includes('${{')) continue;
-      report(
-        'chain.expression_in_action_id',
-        path,
-        `\`${describePath(path)}\` is ${JSON.stringify(actionId)}; an action id is literal, so the expression would be sent as written`,
-        "write the Data Action's id itself; to call different actions, give each its own step",
-      );
-    }
-    templates.fallbacks[index] = fallback
-      ? 'output' in fallback
-        ? compile(fallback.output, ['steps', index, 'fallback', 'output'], index)
-        : compile(fallback.payload ?? {}, ['steps', index, 'fallback', 'payload'], index)
-      : undefined;
-    const onFailure = step.on_failure ?? defaults.on_failure ?? BUILTIN_DEFAULTS.onFailure;
-    if (onFailure === 'fallback' && !fallback) {
-      const where = step.on_failure !== undefined ? ['steps', index, 'on_failure'] : ['steps', index];
-      report(
-        'chain.missing_fallback',
-        where,
-        `steps[${index}] (\`${ids[index] ?? '?'}\`) has \`on_failure: fallback\` but no \`fallback:\``,
-        'add `fallback:` with an `action_id` (another Data Action) or an `output` (a static output), or choose `on_failure: abort` or `continue`',
-      );
-    } else if (fallback && onFailure !== 'fallback' && typeof onFailure === 'string') {
-      report(
-        'chain.unused_fallback',
-        ['steps', index, 'fallback'],
-        `steps[${index}] (\`${ids[index] ?? '?'}\`) has a \`fallback:\` that never runs, because its \`on_failure\` is \`${onFailure}\``,
-        'set `on_failure: fallback` or remove the `fallback:` block',
-        true,
-      );
-    }
-  });
-  if (isRecord(chain.outputs)) {
-    templates.outputs = compile(chain.outputs, ['outputs'], undefined);
-    // The outputs are a JSON object that scripts read with JavaScript, where `__proto__` is no
-    // ordinary key; every other name, `constructor` included, is one like any other.
-    if (Object.hasOwn(chain.outputs, '__proto__'))
-      report(
-        'chain.reserved_name',
-        ['outputs', '__proto__'],
-        '`__proto__` cannot name an output: in the JavaScript that reads the chain result it is not an ordinary key',
-        'choose another name',
-        true,
-      );
+  const steps = normal.steps.map((step) => compileStep(step, compile));
+  for (const step of normal.steps) {
+    checkActionIds(step, rawSteps[step.index], report);
+    checkFallback(step, rawSteps[step.index], report);
   }
+  const chain: CompiledChain = { ...normal, steps, outputs: undefined };
+  delete chain.outputs;
+  if (isRecord(doc.outputs)) {
+    chain.outputs = compile(doc.outputs, ['outputs'], undefined);
+    checkOutputNames(doc.outputs, report);
+  }
+  checkReferences(references, normal, firstIndex, rawSteps.length > 0, report);
+  checkInputDefaults(doc.inputs, report);
+  checkRetryBounds(doc, rawSteps, report);
+  return { chain, references, diagnostics };
+}
 
-  // An input's default must be what its type promises: `--input` values are checked, so defaults are too.
-  for (const [name, spec] of Object.entries(isRecord(chain.inputs) ? chain.inputs : {})) {
+type Compile = (value: unknown, path: DocPath, stepIndex: number | undefined) => Template;
+
+function compileStep(step: StepOf<unknown>, compile: Compile): StepOf<Template> {
+  const at = ['steps', step.index] as const;
+  const compiled = { ...step } as StepOf<Template>;
+  if (step.fallback?.kind === 'action')
+    compiled.fallback = {
+      ...step.fallback,
+      payload: compile(step.fallback.payload, [...at, 'fallback', 'payload'], step.index),
+    };
+  else if (step.fallback?.kind === 'output')
+    compiled.fallback = {
+      kind: 'output',
+      output: compile(step.fallback.output, [...at, 'fallback', 'output'], step.index),
+    };
+  if (step.kind === 'chain')
+    return { ...compiled, kind: 'chain', uses: step.uses, with: compile(step.with, [...at, 'with'], step.index) };
+  return {
+    ...compiled,
+    kind: 'action',
+    payload: compile(step.payload, [...at, 'payload'], step.index),
+  } as StepOf<Template>;
+}
+
+function checkDepth(chain: ChainOf<unknown>, count: number, report: Reporter): void {
+  // Past 25 the schema's `maxItems` says it already.
+  if (count <= chain.maxDepth || count > 25) return;
+  report.at(
+    'chain.too_many_steps',
+    ['steps', chain.maxDepth],
+    `the chain has ${count} steps but \`max_depth\` is ${chain.maxDepth}`,
+    `raise \`max_depth\` (at most 25) or split the chain into parent and child chains`,
+  );
+}
+
+/** Duplicate step ids (the seed's "circular dependency"); returns each id's first step. */
+function checkStepIds(chain: ChainOf<unknown>, raw: readonly unknown[], report: Reporter): Map<string, number> {
+  const firstIndex = new Map<string, number>();
+  for (const step of chain.steps) {
+    // A step with nothing to name it by (the schema layer says so) has no id to repeat.
+    if (stepIdOf(raw[step.index]) === undefined) continue;
+    const earlier = firstIndex.get(step.id);
+    if (earlier === undefined) {
+      firstIndex.set(step.id, step.index);
+      continue;
+    }
+    const { index, id } = step;
+    const written = step.idWritten;
+    const calls = step.kind === 'chain' ? 'uses' : 'action_id';
+    report.at(
+      'chain.duplicate_step',
+      ['steps', index, written ? 'id' : calls],
+      written
+        ? `step id \`${id}\` is used by steps[${earlier}] and steps[${index}]; step ids must be unique`
+        : `circular dependency: steps[${earlier}] and steps[${index}] both call \`${id}\` and neither has a distinct \`id\``,
+      written
+        ? 'rename one of the steps'
+        : `give each step that calls the same ${step.kind === 'chain' ? 'chain' : 'action'} its own \`id:\``,
+    );
+  }
+  return firstIndex;
+}
+
+function checkActionIds(step: StepOf<unknown>, raw: unknown, report: Reporter): void {
+  const fallback = isRecord(raw) && isRecord(raw.fallback) ? raw.fallback : undefined;
+  const candidates: [DocPath, unknown][] = [
+    [['steps', step.index, 'action_id'], isRecord(raw) ? raw.action_id : undefined],
+    [['steps', step.index, 'fallback', 'action_id'], fallback?.action_id],
+  ];
+  for (const [path, actionId] of candidates) {
+    if (typeof actionId !== 'string' || !actionId.includes('${{')) continue;
+    report.at(
+      'chain.expression_in_action_id',
+      path,
+      `\`${describePath(path)}\` is ${JSON.stringify(actionId)}; an action id is literal, so the expression would be sent as written`,
+      "write the Data Action's id itself; to call different actions, give each its own step",
+    );
+  }
+}
+
+function checkFallback(step: StepOf<unknown>, raw: unknown, report: Reporter): void {
+  const hasFallback = isRecord(raw) && isRecord(raw.fallback);
+  const ownOnFailure = isRecord(raw) ? raw.on_failure : undefined;
+  // An `on_failure` the schema refuses says nothing about whether the fallback would run.
+  if (ownOnFailure !== undefined && ownOnFailure !== step.onFailure) return;
+  if (step.onFailure === 'fallback' && !hasFallback) {
+    report.at(
+      'chain.missing_fallback',
+      ownOnFailure !== undefined ? ['steps', step.index, 'on_failure'] : ['steps', step.index],
+      `steps[${step.index}] (\`${step.id}\`) has \`on_failure: fallback\` but no \`fallback:\``,
+      'add `fallback:` with an `action_id` (another Data Action) or an `output` (a static output), or choose `on_failure: abort` or `continue`',
+    );
+  } else if (hasFallback && step.onFailure !== 'fallback') {
+    report.at(
+      'chain.unused_fallback',
+      ['steps', step.index, 'fallback'],
+      `steps[${step.index}] (\`${step.id}\`) has a \`fallback:\` that never runs, because its \`on_failure\` is \`${step.onFailure}\``,
+      'set `on_failure: fallback` or remove the `fallback:` block',
+      true,
+    );
+  }
+}
+
+/** Unknown inputs and steps, and references to the step itself or a later one. */
+function checkReferences(
+  references: readonly StepReference[],
+  chain: ChainOf<unknown>,
+  firstIndex: ReadonlyMap<string, number>,
+  hasSteps: boolean,
+  report: Reporter,
+): void {
+  const inputNames = chain.inputs.map((input) => input.name);
+  for (const { ref, docPath, stepIndex } of references) {
+    if (ref.root === 'inputs') {
+      const name = String(ref.path[0]);
+      if (inputNames.includes(name)) continue;
+      const guess = closest(name, inputNames);
+      report.atText(
+        'chain.unknown_input',
+        docPath,
+        ref.text,
+        `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`,
+        inputNames.length
+          ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\``
+          : `declare it under \`inputs:\`, e.g. \`inputs: { ${name}: { type: string, required: true } }\``,
+      );
+    } else if (ref.root === 'steps') {
+      const id = String(ref.path[0]);
+      const target = firstIndex.get(id);
+      if (target === undefined) {
+        // Without a list of steps (the schema layer says so) every reference would be "unknown".
+        if (!hasSteps) continue;
+        const known = [...firstIndex.keys()];
+        const guess = closest(id, known);
+        report.atText(
+          'chain.unknown_step',
+          docPath,
+          ref.text,
+          `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
+          known.length ? `step ids: ${listOf(known)}` : undefined,
+        );
+      } else if (stepIndex !== undefined && target === stepIndex) {
+        report.atText(
+          'chain.self_ref',
+          docPath,
+          ref.text,
+          `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`,
+          'use an input or an earlier step instead',
+        );
+      } else if (stepIndex !== undefined && target > stepIndex) {
+        report.atText(
+          'chain.forward_ref',
+          docPath,
+          ref.text,
+          `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`,
+          'move the referenced step before this one, or refer to an earlier step',
+        );
+      }
+    }
+  }
+}
+
+function checkOutputNames(outputs: Record<string, unknown>, report: Reporter): void {
+  // The outputs are a JSON object that scripts read with JavaScript, where `__proto__` is no
+  // ordinary key; every other name, `constructor` included, is one like any other.
+  if (Object.hasOwn(outputs, '__proto__'))
+    report.at(
+      'chain.reserved_name',
+      ['outputs', '__proto__'],
+      '`__proto__` cannot name an output: in the JavaScript that reads the chain result it is not an ordinary key',
+      'choose another name',
+      true,
+    );
+}
+
+/** An input's default must be what its type promises: `--input` values are checked, so defaults are too. */
+function checkInputDefaults(inputs: unknown, report: Reporter): void {
+  for (const [name, spec] of Object.entries(isRecord(inputs) ? inputs : {})) {
     if (!isRecord(spec) || spec.default === undefined) continue;
     if (spec.required === true)
-      out.push({
-        ...diagnostic(
-          'chain.required_with_default',
-          source.file,
-          positionOf(source, ['inputs', name, 'required'], true),
-          `the input \`${name}\` is \`required: true\` and has a default, so it can never be missing: \`required\` does nothing`,
-          'remove `required: true` (the default makes the input optional), or remove the default to make every run set it',
-        ),
-        severity: 'warning',
-      });
+      report.warn(
+        'chain.required_with_default',
+        ['inputs', name, 'required'],
+        `the input \`${name}\` is \`required: true\` and has a default, so it can never be missing: \`required\` does nothing`,
+        'remove `required: true` (the default makes the input optional), or remove the default to make every run set it',
+        true,
+      );
     const type = typeof spec.type === 'string' ? spec.type : 'string';
     const expected = DEFAULT_FITS.get(type);
-    if (expected && !expected.fits(spec.default)) {
-      report(
+    if (expected && !expected.fits(spec.default))
+      report.at(
         'chain.bad_default',
         ['inputs', name, 'default'],
         `the default of the input \`${name}\` is ${JSON.stringify(spec.default)}, but its type is \`${type}\``,
         `give ${expected.what}, or change \`type\``,
       );
-    }
   }
-
-  // A backoff whose ceiling is below its floor would wait longer than `max_delay_ms` promises.
-  const retries: [DocPath, unknown][] = [
-    [['defaults', 'retry'], defaults.retry],
-    ...steps.map((step, i): [DocPath, unknown] => [['steps', i, 'retry'], step.retry]),
-  ];
-  for (const [path, retry] of retries) {
-    if (
-      isRecord(retry) &&
-      typeof retry.initial_delay_ms === 'number' &&
-      typeof retry.max_delay_ms === 'number' &&
-      retry.max_delay_ms < retry.initial_delay_ms
-    ) {
-      report(
-        'chain.retry_bounds',
-        [...path, 'max_delay_ms'],
-        `\`max_delay_ms\` (${retry.max_delay_ms}) is below \`initial_delay_ms\` (${retry.initial_delay_ms})`,
-        'the wait between attempts lies between the two: make `max_delay_ms` at least `initial_delay_ms`',
-      );
-    }
-  }
-  return { diagnostics: out, templates };
 }
 
 // A Map, not an object: `type: constructor` (refused by the schema) must find nothing here.
@@ -233,15 +287,24 @@ const DEFAULT_FITS = new Map<string, { fits: (v: unknown) => boolean; what: stri
   ['boolean', { fits: (v) => typeof v === 'boolean', what: '`true` or `false`' }],
 ]);
 
-function stepId(step: Raw): string | undefined {
-  if (typeof step.id === 'string') return step.id;
-  return typeof step.action_id === 'string' ? step.action_id : undefined;
-}
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+/** A backoff whose ceiling is below its floor would wait longer than `max_delay_ms` promises. */
+function checkRetryBounds(doc: Record<string, unknown>, steps: readonly unknown[], report: Reporter): void {
+  const retries: [DocPath, unknown][] = [
+    [['defaults', 'retry'], isRecord(doc.defaults) ? doc.defaults.retry : undefined],
+    ...steps.map((step, i): [DocPath, unknown] => [['steps', i, 'retry'], isRecord(step) ? step.retry : undefined]),
+  ];
+  for (const [path, retry] of retries) {
+    if (
+      isRecord(retry) &&
+      typeof retry.initial_delay_ms === 'number' &&
+      typeof retry.max_delay_ms === 'number' &&
+      retry.max_delay_ms < retry.initial_delay_ms
+    )
+      report.at(
+        'chain.retry_bounds',
+        [...path, 'max_delay_ms'],
+        `\`max_delay_ms\` (${retry.max_delay_ms}) is below \`initial_delay_ms\` (${retry.initial_delay_ms})`,
+        'the wait between attempts lies between the two: make `max_delay_ms` at least `initial_delay_ms`',
+      );
+  }
 }

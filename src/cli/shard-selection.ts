@@ -1,76 +1,46 @@
 /** The chain files a command works on: `paths` as given, or one shard of them (`--shard I/N`). */
 import {
   compareDiagnostics,
+  createChainLoader,
   discoverChainFiles,
-  loadChains,
-  validateFiles,
-  type Diagnostic,
+  givenRoots,
+  summarizeChain,
   type DiscoverOptions,
   type LoadResult,
   type ValidateResult,
 } from '../chain/index.js';
 import { inShard, type Shard } from './shard.js';
 
-export interface ShardSelection {
-  /** The chain files of the shard, in discovery order. */
-  files: string[];
-  /** Problems with the paths themselves (not found, no chain files), whatever the shard. */
-  diagnostics: Diagnostic[];
-}
-
-/** Discovers the chain files under `paths` and keeps those of `shard`. */
-export async function selectShardFiles(
-  paths: readonly string[],
-  shard: Shard,
-  discover: DiscoverOptions,
-): Promise<ShardSelection> {
-  const discovered = await discoverChainFiles(paths, discover);
-  return { files: discovered.files.filter((file) => inShard(file, shard)), diagnostics: discovered.diagnostics };
+export interface ShardLoadOptions extends DiscoverOptions {
+  /** Keep each chain's parsed YAML. Default false: a run needs only the positions in the model. */
+  keepSource?: boolean;
 }
 
 /**
- * Runs `load` on the shard's files, or on `paths` as given when there is no shard. An empty shard
- * is `empty()`, not the default `chains/`: a matrix job with nothing to do succeeds quietly.
+ * Discovers the chain files under `paths` once, keeps those of `shard` (all of them without one),
+ * and loads them with every chain they use, wherever it lives (SPEC 3.3: a shard loads children
+ * from anywhere). An empty shard loads nothing, not the default `chains/`: a matrix job with
+ * nothing to do succeeds quietly.
  */
-export async function loadShard<R extends { diagnostics: Diagnostic[] }>(
+export async function loadChainsShard(
   paths: readonly string[],
   shard: Shard | undefined,
-  discover: DiscoverOptions,
-  load: (paths: readonly string[]) => Promise<R>,
-  empty: () => R,
-): Promise<R> {
-  if (!shard) return load(paths);
-  const selection = await selectShardFiles(paths, shard, discover);
-  const result = selection.files.length > 0 ? await load(selection.files) : empty();
-  return { ...result, diagnostics: [...selection.diagnostics, ...result.diagnostics].sort(compareDiagnostics) };
+  options: ShardLoadOptions,
+): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const discovered = await discoverChainFiles(paths, options);
+  const files = shard ? discovered.files.filter((file) => inShard(file, shard)) : discovered.files;
+  const loader = createChainLoader({ cwd, roots: givenRoots(paths, cwd), keepSource: options.keepSource ?? false });
+  const loaded = files.length > 0 ? loader.load(files) : { files: [], chains: [], diagnostics: [], warnings: [] };
+  return { ...loaded, diagnostics: [...discovered.diagnostics, ...loaded.diagnostics].sort(compareDiagnostics) };
 }
 
-/** `validateFiles` (validate, list) over the shard's files, or over `paths` when there is no shard. */
-export function validateShard(
+/** `loadChainsShard` for validate and list: summaries only. */
+export async function validateShard(
   paths: readonly string[],
   shard: Shard | undefined,
   discover: DiscoverOptions,
 ): Promise<ValidateResult> {
-  return loadShard(
-    paths,
-    shard,
-    discover,
-    (files) => validateFiles(files, discover),
-    () => ({ files: [], chains: [], diagnostics: [], warnings: [] }),
-  );
-}
-
-/** `loadChains` (run) over the shard's files, or over `paths` when there is no shard. */
-export function loadChainsShard(
-  paths: readonly string[],
-  shard: Shard | undefined,
-  discover: DiscoverOptions,
-): Promise<LoadResult> {
-  return loadShard(
-    paths,
-    shard,
-    discover,
-    (files) => loadChains(files, { ...discover, keepSource: false }),
-    () => ({ files: [], chains: [], diagnostics: [], warnings: [] }),
-  );
+  const loaded = await loadChainsShard(paths, shard, discover);
+  return { ...loaded, chains: loaded.chains.map(summarizeChain) };
 }

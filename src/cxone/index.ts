@@ -14,7 +14,6 @@ export { MAX_JSON_DEPTH } from './answer.js';
 export { isRetryable, backoffDelay, retryAfterMs } from './retry.js';
 export { MAX_ANSWER_BYTES } from './http.js';
 export {
-  DEFAULT_RETRY,
   type DataActionClient,
   type ExecuteRequest,
   type ExecuteResult,

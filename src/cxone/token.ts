@@ -2,7 +2,7 @@ import { httpError, outcomeError, withHint, type Scrub } from './errors.js';
 import type { Http, HttpAnswer, HttpOutcome, HttpRequest } from './http.js';
 import type { ConnectionSettings } from './settings.js';
 import { backoffDelay, isTokenRetryable, retryAfterMs } from './retry.js';
-import { DEFAULT_RETRY, type RetryPolicy, type StepError } from './types.js';
+import type { RetryPolicy, StepError } from './types.js';
 
 /** A token request or discovery document gets this long; it is shared, so no caller's timeout applies. */
 const AUTH_TIMEOUT_MS = 15_000;
@@ -23,9 +23,10 @@ export type TokenOutcome = AuthOutcome<string> & { requests: number };
 export interface TokenProvider {
   /**
    * A valid access token: cached, refreshed before expiry, one flight of requests for all callers
-   * at once, retried under the default policy (SPEC 5). A caller stops waiting when `signal` aborts.
+   * at once, retried under the policy of the step that started the flight (SPEC 5). A caller stops
+   * waiting when `signal` aborts.
    */
-  token(signal?: AbortSignal, policy?: RetryPolicy): Promise<TokenOutcome>;
+  token(signal: AbortSignal | undefined, policy: RetryPolicy): Promise<TokenOutcome>;
   /** The API base URL: configured, or discovered once from the issuer with the token's tenant. */
   apiBase(token: string, signal?: AbortSignal): Promise<AuthOutcome<string>>;
   /** Forgets `token` after a 401, unless a newer one replaced it already. */
@@ -167,7 +168,7 @@ export function createTokenProvider(settings: ConnectionSettings, options: Token
   };
 
   return {
-    async token(signal, policy = DEFAULT_RETRY) {
+    async token(signal, policy) {
       if (cached && now() < cached.refreshAt) return { ...ok(cached.token), requests: 0 };
       // The flight follows the policy of the step that started it; later callers join it.
       pendingToken ??= tokenFlight(policy).finally(() => (pendingToken = undefined));

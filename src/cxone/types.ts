@@ -43,8 +43,6 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 2000, maxDelayMs: 12000 };
-
 export interface AttemptInfo {
   attempt: number;
   requestId: string;

@@ -2,6 +2,7 @@ import {
   isVariableRoot,
   referencesOf,
   templatesOf,
+  chainsOf,
   VARIABLE_PREFIXES,
   type ChainModel,
   type VariableRoot,
@@ -67,7 +68,8 @@ export interface VariableCheck {
 export function checkVariables(chains: readonly ChainModel[], env: NodeJS.ProcessEnv): VariableCheck {
   const missing = new Map<string, MissingVariable>();
   const secrets = new Map<string, UsedSecret>();
-  for (const chain of chains) {
+  // A child's variables are needed by the run of every chain that uses it (SPEC 3.3).
+  for (const chain of new Set(chains.flatMap(chainsOf))) {
     for (const ref of templatesOf(chain).flatMap(referencesOf)) {
       if (!isVariableRoot(ref.root)) continue;
       const name = String(ref.path[0]);

@@ -1,5 +1,5 @@
 import type { FailureKind } from '../cxone/types.js';
-import type { ChainEndSummary, StepCounts, StepResult } from './result.js';
+import type { ChainEndSummary, StepCounts, StepRef, StepResult } from './result.js';
 
 /** Fields every event carries (SPEC 6). */
 export interface EventBase {
@@ -9,11 +9,7 @@ export interface EventBase {
   file: string;
 }
 
-export interface StepRef {
-  step_index: number;
-  step_id: string;
-  action_id: string;
-}
+export type { StepRef } from './result.js';
 
 export interface ErrorSummary {
   kind: FailureKind;

@@ -15,4 +15,4 @@ export {
 export { applyInputDefaults, checkInputs, createInputRecord, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';
-export { notRunResult } from './result.js';
+export { notRunResult, refOf, callOfRef } from './result.js';

@@ -1,3 +1,4 @@
+import type { StepModel } from '../chain/index.js';
 import type { StepError } from '../cxone/types.js';
 
 export type StepStatus = 'success' | 'failed' | 'fallback' | 'skipped' | 'cancelled';
@@ -25,11 +26,24 @@ export interface FallbackResult {
   error: StepErrorData | null;
 }
 
+/** What identifies a step in events and results. */
+export interface StepRef {
+  step_index: number;
+  step_id: string;
+  /** The Data Action an action step calls; null for a chain step. */
+  action_id: string | null;
+  /** The chain file a chain step runs, as written (SPEC 3.3); absent for an action step. */
+  uses?: string;
+}
+
 /** One entry of `aggregated_responses` (SPEC 6). */
 export interface StepResult {
   step_index: number;
   step_id: string;
-  action_id: string;
+  /** The Data Action an action step calls; null for a chain step. */
+  action_id: string | null;
+  /** The chain file a chain step runs, as written (SPEC 3.3); absent for an action step. */
+  uses?: string;
   status: StepStatus;
   http_status: number | null;
   /** Execute requests sent (SPEC 5: an attempt is one request). */
@@ -64,7 +78,7 @@ export interface ChainEndSummary {
 export interface AuditEntry {
   chain_id: string;
   step_index: number;
-  action_id: string;
+  action_id: string | null;
   status: StepStatus;
   latency_ms: number;
   timestamp: string;
@@ -100,10 +114,7 @@ export function round2(n: number): number {
 }
 
 /** A step that never ran: skipped after an abort or the global timeout, or cancelled before it started. */
-export function notRunResult(
-  ref: Pick<StepResult, 'step_index' | 'step_id' | 'action_id'>,
-  status: 'skipped' | 'cancelled',
-): StepResult {
+export function notRunResult(ref: StepRef, status: 'skipped' | 'cancelled'): StepResult {
   return {
     ...ref,
     status,
@@ -114,4 +125,16 @@ export function notRunResult(
     response_data: null,
     error: null,
   };
+}
+
+/** What identifies a step in events and results: the one place it is derived from the model. */
+export function refOf(step: StepModel): StepRef {
+  return step.kind === 'chain'
+    ? { step_index: step.index, step_id: step.id, action_id: null, uses: step.uses }
+    : { step_index: step.index, step_id: step.id, action_id: step.actionId };
+}
+
+/** What a step calls, as a person reads it: the Data Action's id, or the chain file it uses. */
+export function callOfRef(ref: Pick<StepRef, 'action_id' | 'uses'>): string {
+  return ref.uses ?? ref.action_id ?? '';
 }

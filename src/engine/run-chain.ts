@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ChainModel, StepModel } from '../chain/index.js';
+import type { ActionStepModel, ChainModel, StepModel } from '../chain/index.js';
 import type { Admission } from '../cxone/throttle.js';
 import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.js';
-import type { ChainEvent, ErrorSummary, EventListener, StepRef } from './events.js';
+import type { ChainEvent, ErrorSummary, EventListener } from './events.js';
 import { resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
 import {
   notRunResult,
+  refOf,
   round2,
   toErrorData,
   type AuditEntry,
@@ -138,6 +139,7 @@ interface StepContext {
 }
 
 async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
+  if (step.kind === 'chain') throw new Error(`chain steps are not run yet (${step.uses})`);
   const startedAt = new Date(run.now()).toISOString();
   const t0 = performance.now();
   const ref = refOf(step);
@@ -181,7 +183,7 @@ async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
 }
 
 async function runFallback(
-  step: StepModel,
+  step: ActionStepModel,
   run: StepContext,
 ): Promise<{ result: FallbackResult; output: unknown; cancelled: boolean }> {
   const fb = step.fallback;
@@ -226,7 +228,7 @@ async function runFallback(
 }
 
 function execute(
-  step: StepModel,
+  step: ActionStepModel,
   actionId: string,
   payload: unknown,
   timeoutMs: number,
@@ -320,10 +322,6 @@ function summarize(error: StepError): ErrorSummary {
   return error.httpStatus === undefined
     ? { kind: error.kind, message: error.message }
     : { kind: error.kind, message: error.message, http_status: error.httpStatus };
-}
-
-function refOf(step: StepModel): StepRef {
-  return { step_index: step.index, step_id: step.id, action_id: step.actionId };
 }
 
 function countStatuses(results: readonly StepResult[]): StepCounts {

@@ -1,12 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
+  createChainLoader,
   discoverChainFiles,
-  loadChains,
+  givenRoots,
   MAX_FILE_BYTES,
   parseChainText,
   positionOf,
-  readChainPath,
   readRegularFile,
   type ChainSource,
   type Diagnostic,
@@ -79,10 +79,11 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
     );
   }
 
-  const loaded =
-    headFiles.size > 0 ? await loadChains([...headFiles], { cwd }) : { chains: [], diagnostics: [], files: [] };
+  // Each working-tree file is read and parsed once, by the loader; the comparison reuses its text.
+  const loader = createChainLoader({ cwd, roots: givenRoots(paths, cwd) });
+  const loaded = headFiles.size > 0 ? loader.load([...headFiles]) : { chains: [], diagnostics: [], files: [] };
   const validFiles = new Set(loaded.chains.map((c) => c.file));
-  const head = [...headFiles].map((file) => headSide(cwd, file, toRepoPath(file)));
+  const head = [...headFiles].map((file) => headSide(cwd, file, toRepoPath(file), loader.loaded(file)?.parsed));
   const base = await baseSides(repo, baseFiles, toFile);
 
   const entries: PlanEntry[] = [];
@@ -132,11 +133,13 @@ function sideOf(file: string, repoPath: string, bytes: Buffer, parsed: ParsedFil
   return side;
 }
 
-function headSide(cwd: string, file: string, repoPath: string): Side {
-  const path = resolve(cwd, file);
-  // What cannot be read was reported by loadChains; here it only compares as empty.
-  const read = readRegularFile(path, file);
-  return sideOf(file, repoPath, 'bytes' in read ? read.bytes : Buffer.alloc(0), readChainPath(path, file));
+function headSide(cwd: string, file: string, repoPath: string, parsed: ParsedFile | undefined): Side {
+  const text = parsed?.source?.text;
+  if (text !== undefined) return sideOf(file, repoPath, Buffer.from(text, 'utf8'), parsed);
+  // Not text the loader could parse (too large, not UTF-8): compared as bytes. What cannot be
+  // read at all was reported by the loader; here it only compares as empty.
+  const read = readRegularFile(resolve(cwd, file), file);
+  return sideOf(file, repoPath, 'bytes' in read ? read.bytes : Buffer.alloc(0), parsed);
 }
 
 async function baseSides(

@@ -1,3 +1,4 @@
+import { stepIdOf } from '../chain/index.js';
 import type { ChangeCategory, FieldChange, StepChange } from './types.js';
 import { diffValues, isPlainObject, type PlainObject } from './values.js';
 
@@ -42,14 +43,14 @@ interface IdentifiedStep {
   step: PlainObject;
 }
 
-/** Steps by the id they run under (`id`, else `action_id`, as SPEC 3); a repeated id gets `#n`. */
+/** Steps by the id they run under (`stepIdOf`); a repeated id gets `#n`. */
 function identify(steps: unknown): IdentifiedStep[] {
   if (!Array.isArray(steps)) return [];
   const seen = new Map<string, number>();
   return steps.map((raw, index) => {
     const step = isPlainObject(raw) ? raw : {};
     const actionId = typeof step.action_id === 'string' ? step.action_id : null;
-    const base = typeof step.id === 'string' ? step.id : (actionId ?? `#${index + 1}`);
+    const base = stepIdOf(step) ?? `#${index + 1}`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return { id: n === 1 ? base : `${base}#${n}`, actionId, index, step };

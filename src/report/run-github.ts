@@ -1,5 +1,5 @@
 import type { ChainModel, Diagnostic, Position } from '../chain/index.js';
-import type { ChainResult, StepResult } from '../engine/index.js';
+import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
 import {
   annotationPath,
   appendStepSummary,
@@ -146,7 +146,7 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
         .filter(Boolean)
         .join(', ');
       out.push(
-        `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(step.action_id)}) at ${place}: ${facts}`,
+        `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(callOfRef(step))}) at ${place}: ${facts}`,
       );
       for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: line.startsWith('hint: ') })}`);
     }

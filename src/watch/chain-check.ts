@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { diagnostic, readChainPath, validateParsed, type ChainModel, type Diagnostic } from '../chain/index.js';
+import { createChainLoader, givenRoots, type ChainModel, type Diagnostic } from '../chain/index.js';
 import { checkInputs, checkVariables, describeMissingVariable } from '../engine/index.js';
 
 /** One file checked on its own, plus the cross-file rule watch can keep: unique chain ids. */
@@ -16,6 +16,8 @@ export type Checked =
 export interface ChainCheckerOptions {
   /** Base of the display names files are checked under. */
   cwd: string;
+  /** The paths watched, which bound `uses:` outside a git work tree. */
+  paths: readonly string[];
   /** `--input` values by name; each chain gets those it declares. */
   inputs: Readonly<Record<string, unknown>>;
   /** Where `vars.*` and `secrets.*` are read. */
@@ -23,50 +25,32 @@ export interface ChainCheckerOptions {
 }
 
 /**
- * Validates changed files one at a time (SPEC 3.1 layers) and remembers the chain id of every
- * valid file, so a second file claiming an id is `chain.duplicate_chain_id` as in `validate`.
+ * Validates changed files (SPEC 3.1, 3.3) with one loader that keeps every file it read, so a save
+ * reads that one file again and the checks across files (unique chain ids, `uses:`) see them all.
  */
 export function createChainChecker(options: ChainCheckerOptions) {
-  const ids = new Map<string, string>();
+  const loader = createChainLoader({ cwd: options.cwd, roots: givenRoots(options.paths, options.cwd) });
   const exists = (file: string) => existsSync(resolve(options.cwd, file));
+  /** Every chain file met, in the order met. */
+  const known: string[] = [];
 
   const check = (file: string): Checked => {
     if (!exists(file)) return { kind: 'gone' };
-    const parsed = readChainPath(resolve(options.cwd, file), file);
-    const [first] = parsed.diagnostics;
+    loader.invalidate(file);
+    if (!known.includes(file)) known.push(file);
+    // The file checked comes last, so a chain id another file already holds stays with it. A
+    // rename arrives as add(new) before unlink(old): an id held by a file now gone is free.
+    const others = known.filter((f) => f !== file && exists(f));
+    const loaded = loader.load([...others, file]);
+    const [first] = loader.loaded(file)?.parsed.diagnostics ?? [];
     if (first?.code === 'path.not_found') return { kind: 'gone' };
-    if (first?.code === 'path.not_regular' || first?.code === 'path.unreadable') {
-      ids.delete(file);
+    if (first?.code === 'path.not_regular' || first?.code === 'path.unreadable')
       return { kind: 'ignored', diagnostic: first };
-    }
-    const { chain, diagnostics } = validateParsed(file, parsed);
+    const chain = loaded.chains.find((c) => c.file === file);
     if (!chain) {
-      ids.delete(file);
-      return { kind: 'invalid', diagnostics };
+      const shown = new Set(loader.filesOf(file));
+      return { kind: 'invalid', diagnostics: loaded.diagnostics.filter((d) => shown.has(d.file)) };
     }
-    for (const [other, id] of ids) {
-      if (other === file || id !== chain.chainId) continue;
-      // A rename arrives as add(new) before unlink(old): an id held by a file now gone is free.
-      if (!exists(other)) {
-        ids.delete(other);
-        continue;
-      }
-      ids.delete(file);
-      const message = `chain_id \`${chain.chainId}\` is already used by ${other}`;
-      return {
-        kind: 'invalid',
-        diagnostics: [
-          diagnostic(
-            'chain.duplicate_chain_id',
-            file,
-            { line: chain.line, column: chain.column },
-            message,
-            'chain ids must be unique across the repository: rename one of them',
-          ),
-        ],
-      };
-    }
-    ids.set(file, chain.chainId);
     const declared = Object.entries(options.inputs).filter(([name]) =>
       chain.inputs.some((input) => input.name === name),
     );
@@ -78,9 +62,15 @@ export function createChainChecker(options: ChainCheckerOptions) {
 
   return {
     check,
-    /** Frees the chain id of a file that was deleted. */
+    /** Forgets a file that was deleted: its chain id is free again. */
     forget(file: string): void {
-      ids.delete(file);
+      loader.invalidate(file);
+      const index = known.indexOf(file);
+      if (index >= 0) known.splice(index, 1);
+    },
+    /** The chain files that use `file`, directly or through others (SPEC 3.3: a saved child re-runs them). */
+    callersOf(file: string): string[] {
+      return loader.callersOf(file);
     },
     /** `--input` names no valid chain declares (yet). */
     unusedInputs(chains: readonly ChainModel[]): string[] {

@@ -95,7 +95,7 @@ interface Running extends Pending {
 export async function startWatchSession(input: WatchSessionOptions): Promise<WatchSession> {
   const options = resolveWatchOptions(input);
   const { cwd, onEvent } = options;
-  const checker = createChainChecker({ cwd, inputs: options.inputs, env: options.env });
+  const checker = createChainChecker({ cwd, paths: options.paths, inputs: options.inputs, env: options.env });
   const display = (path: string) => {
     const rel = relative(cwd, path);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;

@@ -1,6 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
-import type { ChainModel } from '../../chain/index.js';
-import { notRunResult, type RunEvent, type StepResult } from '../../engine/index.js';
+import { callOf, type ChainModel } from '../../chain/index.js';
+import { notRunResult, refOf, type RunEvent, type StepResult } from '../../engine/index.js';
 import { neutralize } from '../../report/neutralize.js';
 import type { RunSink } from '../../report/sink.js';
 import type { Style } from '../style.js';
@@ -48,7 +48,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
   const stepTitle = (chain: ChainModel, index: number) => {
     const step = chain.steps[index];
     if (!step) return '';
-    return `${neutralize(step.id)}${step.id !== step.actionId ? style.dim(` (${neutralize(step.actionId)})`) : ''}`;
+    const call = callOf(step);
+    return `${neutralize(step.id)}${step.id !== call ? style.dim(` (${neutralize(call)})`) : ''}`;
   };
   const chainTitle = (chain: ChainModel) => `${neutralize(chain.chainId)} ${style.dim(neutralize(chain.file))}`;
   const chainsByFile = new Map(chains.map((c) => [c.file, c]));
@@ -160,11 +161,7 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
       for (const [file, channel] of channels) {
         channel.started.resolve();
         const chain = chainsByFile.get(file);
-        chain?.steps.forEach((step, index) =>
-          channel.steps[index]?.resolve(
-            notRunResult({ step_index: step.index, step_id: step.id, action_id: step.actionId }, 'cancelled'),
-          ),
-        );
+        chain?.steps.forEach((step, index) => channel.steps[index]?.resolve(notRunResult(refOf(step), 'cancelled')));
       }
       await drawn;
       options.write(`${runSummaryLine(end, style)}\n`);

@@ -1,4 +1,4 @@
-import type { RunEvent, StepResult } from '../../engine/index.js';
+import { callOfRef, type RunEvent, type StepRef, type StepResult } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
 import type { TextStyle } from '../../report/text-style.js';
 import { describeStepResult, formatWait, runSummaryLine, summaryLine } from './step-text.js';
@@ -19,8 +19,10 @@ export interface PlainLinesOptions {
  */
 export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
   const { style, write } = options;
-  const stepName = (e: { chain_id: string; step_id: string; action_id: string }) =>
-    `${options.manyChains ? `${e.chain_id} › ` : ''}${e.step_id}${e.step_id !== e.action_id ? style.dim(` (${e.action_id})`) : ''}`;
+  const stepName = (e: StepRef & { chain_id: string }) => {
+    const call = callOfRef(e);
+    return `${options.manyChains ? `${e.chain_id} › ` : ''}${e.step_id}${e.step_id !== call ? style.dim(` (${call})`) : ''}`;
+  };
   const line = (icon: string, what: string, outcome?: string) =>
     write(`${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
   return {
