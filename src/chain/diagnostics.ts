@@ -73,7 +73,14 @@ export const DIAGNOSTIC_CODES = [
   /** `steps.<chain step>.output.<name>` where the child declares no output `name`. */
   'chain.unknown_output',
   'expr.syntax',
+  /** A root no expression may start from; in a condition, `output` outside `expect:` (SPEC 3.5). */
   'expr.unknown_root',
+  /** A condition whose operand types are wrong already at load time, e.g. `'a' < 1` or `!'x'` (SPEC 3.5). */
+  'expr.type',
+  /** Text around or between `${{ … }}` in a condition, which GitHub would read as an always-true string. */
+  'expr.text_around',
+  /** A condition that can never be true or false, e.g. `if: 'yes'`, `if: 5` or a YAML list (SPEC 3.5). */
+  'expr.not_boolean',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

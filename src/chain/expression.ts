@@ -77,7 +77,38 @@ export interface CompiledTemplate {
 }
 
 const EXPRESSION = /\$\{\{(.*?)\}\}/gs;
-const SEGMENT = /^(?:\.([A-Za-z0-9_-]+)|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\])/;
+const ROOT_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+const SEGMENT = /\.([A-Za-z0-9_-]+)|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/y;
+
+/** A root name and the segments that follow it, as read by {@link scanPath}. */
+export interface ScannedPath {
+  root: string;
+  path: (string | number)[];
+  /** Index in the text just after the last segment read: where the path stops. */
+  end: number;
+}
+
+/**
+ * Reads a path (a root name, then `.name`, `[index]`, `["x"]` and `['x']` segments) from `text`
+ * at `start`, stopping at the first character that cannot continue it. The one home of the
+ * segment rule, shared by `${{ … }}` references and conditions (SPEC 3.2, 3.5); whether the root
+ * exists and the path has the right shape is {@link parseReference}'s job.
+ */
+export function scanPath(text: string, start = 0): ScannedPath | undefined {
+  ROOT_NAME.lastIndex = start;
+  const rootMatch = ROOT_NAME.exec(text);
+  if (!rootMatch) return undefined;
+  const path: (string | number)[] = [];
+  let end = ROOT_NAME.lastIndex;
+  for (;;) {
+    SEGMENT.lastIndex = end;
+    const m = SEGMENT.exec(text);
+    if (!m) break;
+    path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4] ?? '')));
+    end = SEGMENT.lastIndex;
+  }
+  return { root: rootMatch[0], path, end };
+}
 
 /** Compiles every `${{ … }}` inside a YAML value; `docPath` is where the value sits. */
 export function compileTemplate(value: unknown, docPath: DocPath): CompiledTemplate {
@@ -151,20 +182,13 @@ function compileString(value: string, docPath: DocPath, refs: LocatedReference[]
 /** Parses the inside of `${{ … }}`; returns the problem when it cannot be run. */
 export function parseReference(text: string, inner: string): Reference | ReferenceProblem {
   const body = inner.trim();
-  const rootMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body);
-  if (!rootMatch)
+  const scanned = scanPath(body);
+  if (!scanned)
     return syntax(
       `\`${text}\` is not a path; expressions are paths such as \`inputs.customer_id\` or \`steps.profile.output.tier\``,
     );
-  const root = rootMatch[0];
-  const path: (string | number)[] = [];
-  let rest = body.slice(root.length);
-  while (rest.length > 0) {
-    const m = SEGMENT.exec(rest);
-    if (!m) break;
-    path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4] ?? '')));
-    rest = rest.slice(m[0].length);
-  }
+  const { root, path } = scanned;
+  const rest = body.slice(scanned.end);
   // Before any syntax check: `env` is refused however the rest of it is written.
   if (root === 'env') return envReference(text, path[0]);
   if (!(EXPRESSION_ROOTS as readonly string[]).includes(root))

@@ -65,6 +65,7 @@ export {
 export {
   compileTemplate,
   parseReference,
+  scanPath,
   isProblem,
   isVariableRoot,
   referencesOf,
@@ -76,8 +77,29 @@ export {
   type Template,
   type ExpressionRoot,
   type ExpressionErrorCode,
+  type ScannedPath,
   type VariableRoot,
 } from './expression.js';
+export { compileCondition, type CompileConditionOptions, type CompiledCondition } from './condition.js';
+export {
+  CONDITION_FUNCTIONS,
+  COMPARISON_OPERATORS,
+  type ComparisonOperator,
+  type Condition,
+  type ConditionFunction,
+  type ConditionLiteral,
+  type ConditionNode,
+  type ConditionProblem,
+  type ConditionProblemCode,
+  type ConditionReference,
+  type ConditionRoot,
+  type OutputReference,
+} from './condition-ast.js';
+export { MAX_CONDITION_NESTING } from './condition-grammar.js';
+export { type ReferenceTypeOf } from './condition-check.js';
+export { evaluateCondition, type ConditionOutcome, type ConditionScope, type ObservedValue } from './condition-eval.js';
+export { describeValue, type KnownType, type ValueType } from './condition-rules.js';
+export { readOwnPath, type OwnPathRead } from './own-path.js';
 export {
   templatesOf,
   chainsOf,
