@@ -1,4 +1,4 @@
-import type { CxchainChain, Step as StepDocument } from './generated/chain-document.js';
+import type { ActionStep, CxchainChain, Step as StepDocument } from './generated/chain-document.js';
 import type { Position } from './diagnostics.js';
 import type { Template } from './expression.js';
 import type { ChainSource } from './source.js';
@@ -86,8 +86,9 @@ export function buildModel(
     const retry = { ...defaults.retry, ...step.retry };
     const model: StepModel = {
       index,
-      id: step.id ?? step.action_id,
-      actionId: step.action_id,
+      // Chain steps (`uses:`, SPEC 3.3) are not modelled yet: the casts only restore the old type.
+      id: step.id ?? (step as ActionStep).action_id,
+      actionId: (step as ActionStep).action_id,
       payload: templates.payloads[index] ?? { kind: 'literal', value: {} },
       timeoutMs: (step.timeout_seconds ?? defaults.timeout_seconds ?? BUILTIN_DEFAULTS.timeoutSeconds) * 1000,
       onFailure: step.on_failure ?? defaults.on_failure ?? BUILTIN_DEFAULTS.onFailure,
