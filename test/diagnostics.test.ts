@@ -157,10 +157,11 @@ const CASES: Record<string, Case> = {
     expect: [['schema.unknown_key', 18, 5]],
     message: /did you mean `timeout_seconds`\?$/,
   },
-  'if-is-not-id.yaml': {
-    text: withLine(18, '    if: yes'),
+  // `if` itself is a key since SPEC 3.5; another two-letter slip still gets no fuzzy guess.
+  'in-is-not-id.yaml': {
+    text: withLine(18, '    in: yes'),
     expect: [['schema.unknown_key', 18, 5]],
-    message: /^unknown key `if` in `steps\[0\]`$/,
+    message: /^unknown key `in` in `steps\[0\]`$/,
     hint: /^remove it, or use one of the keys allowed here: id, action_id/,
   },
   'merge-key.yaml': {

@@ -32,6 +32,10 @@ export const DIAGNOSTIC_CODES = [
   'schema.min_items',
   'schema.max_items',
   'schema.fallback_shape',
+  /** A key the kind of its step refuses: `payload` on a chain step (`uses:`), `with` on an action step. */
+  'schema.not_allowed',
+  /** A step with both `action_id` and `uses`: it is an action step or a chain step, never both. */
+  'schema.step_kind',
   'schema.invalid',
   'chain.too_many_steps',
   'chain.duplicate_step',

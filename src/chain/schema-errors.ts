@@ -2,24 +2,28 @@ import type { ErrorObject } from 'ajv';
 import validateSchema from './generated/validate-schema.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { positionOf, type ChainSource, type DocPath } from './source.js';
-import { requiredFix, valueFix, type SchemaNode } from './schema-fixes.js';
+import { requiredFix, valueFix, valueFixAt, type SchemaNode } from './schema-fixes.js';
+import { allowedKeys, bothKinds, declaredKinds, isStep, KIND_KEY, neitherKind, notAllowed } from './schema-steps.js';
 import { closest, listOf } from './suggest.js';
 
 /** The JSON Schema layer of SPEC 3.1: every ajv error as a positioned diagnostic. */
 export function validateAgainstSchema(data: unknown, source: ChainSource): Diagnostic[] {
   if (validateSchema(data)) return [];
-  const errors = dropBranchNoise(validateSchema.errors ?? []);
+  const errors = dropStepKindNoise(dropBranchNoise(validateSchema.errors ?? []), data);
   const renamed = misspeltRequired(errors);
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     // `step:` for `steps:` is one mistake: the unknown key says so, the missing `steps` would repeat it.
-    if (error.keyword === 'required' && renamed.has(requiredKey(error.instancePath, error.params.missingProperty)))
+    if (
+      error.keyword === 'required' &&
+      alternatives(error).some((k) => renamed.has(requiredKey(error.instancePath, k)))
+    )
       continue;
     // Likewise `fallback: { actionid: b }`: the fallback lacks `action_id` only because of the slip.
     if (error.keyword === 'oneOf' && FALLBACK_KINDS.some((k) => renamed.has(requiredKey(error.instancePath, k))))
       continue;
-    const d = toDiagnostic(error, source, renamed);
+    const d = toDiagnostic(error, source, renamed, data);
     const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -32,7 +36,9 @@ export function validateAgainstSchema(data: unknown, source: ChainSource): Diagn
 /** `instancePath` + missing key of each required key that an unknown key beside it is a near miss of. */
 function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
   const missing = new Set(
-    errors.filter((e) => e.keyword === 'required').map((e) => requiredKey(e.instancePath, e.params.missingProperty)),
+    errors
+      .filter((e) => e.keyword === 'required')
+      .flatMap((e) => alternatives(e).map((k) => requiredKey(e.instancePath, k))),
   );
   // A fallback that fails its `oneOf` with neither key needs one of them: both count as missing.
   for (const e of errors)
@@ -41,12 +47,18 @@ function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
   const renamed = new Set<string>();
   for (const e of errors) {
     if (e.keyword !== 'additionalProperties') continue;
-    const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
+    const allowed = allowedKeys((e.parentSchema ?? {}) as SchemaNode, e.data);
     const guess = closest(String(e.params.additionalProperty), allowed);
     const key = guess === undefined ? undefined : requiredKey(e.instancePath, guess);
     if (key !== undefined && missing.has(key)) renamed.add(key);
   }
   return renamed;
+}
+
+/** The keys a `required` error is missing: a step without `action_id` could as well be missing `uses`. */
+function alternatives(error: ErrorObject): string[] {
+  const missing = String(error.params.missingProperty);
+  return missing === KIND_KEY.action && isStep(parsePointer(error.instancePath)) ? Object.values(KIND_KEY) : [missing];
 }
 
 /** The keys of which a `fallback` holds exactly one. */
@@ -60,19 +72,54 @@ function requiredKey(instancePath: string, name: unknown): string {
   return `${instancePath}\u0000${String(name)}`;
 }
 
-/** A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. */
+/**
+ * A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. A
+ * failed `if` is the reverse: its `then`/`else` errors say what is wrong, "must match the `then`
+ * schema" does not.
+ */
 function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   const parents = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'propertyNames').map((e) => e.schemaPath);
   // A name checked through a `$ref` has a schema path outside `propertyNames`; ajv marks it with the name instead.
   const namesChecked = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
   return errors.filter(
     (e) =>
+      e.keyword !== 'if' &&
       !parents.some((p) => e.schemaPath !== p && e.schemaPath.startsWith(`${p}/`)) &&
       !(e.propertyName !== undefined && namesChecked.has(e.instancePath)),
   );
 }
 
-function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: ReadonlySet<string>): Diagnostic {
+/**
+ * A key refused by the kind of its step (`false` in a branch) is one problem per key, except
+ * where the kind itself is the mistake: a step with both `action_id` and `uses` is reported once
+ * (at `action_id`, which the chain branch refuses), not again for each action key beside it; a
+ * step with neither is its missing `action_id`, whose hint reads a `with:` as a forgotten `uses:`.
+ */
+function dropStepKindNoise(errors: readonly ErrorObject[], data: unknown): ErrorObject[] {
+  return errors.filter((e) => {
+    if (e.keyword !== 'false schema') return true;
+    const path = parsePointer(e.instancePath);
+    const kinds = declaredKinds(valueAt(data, path.slice(0, -1))).length;
+    return kinds === 1 || (kinds === 2 && path.at(-1) === KIND_KEY.action);
+  });
+}
+
+/** The value at `path` of the document as plain data. */
+function valueAt(data: unknown, path: DocPath): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+function toDiagnostic(
+  error: ErrorObject,
+  source: ChainSource,
+  renamed: ReadonlySet<string>,
+  data: unknown,
+): Diagnostic {
   const path = parsePointer(error.instancePath);
   const where = describePath(path);
   const last = path.at(-1);
@@ -86,7 +133,11 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      const inStep = path.length === 2 && path[0] === 'steps';
+      const inStep = isStep(path);
+      if (inStep && missing === KIND_KEY.action) {
+        const [message, hint] = neitherKind(where, error.data);
+        return make('schema.required', path, message, hint);
+      }
       return make(
         'schema.required',
         path,
@@ -96,10 +147,15 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
     }
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
-      const allowed = Object.keys(parent.properties ?? {});
+      // Only the keys of the step's kind: `paylod` on a chain step is not a slip of `payload`.
+      const allowed = allowedKeys(parent, error.data);
       const guess = closest(name, allowed);
       const required = guess !== undefined && renamed.has(requiredKey(error.instancePath, guess));
-      const mean = guess ? `; did you mean \`${guess}\`?${required ? ` (\`${guess}\` is required)` : ''}` : '';
+      const needs =
+        isStep(path) && (guess === KIND_KEY.action || guess === KIND_KEY.chain)
+          ? 'a step needs `action_id` or `uses`'
+          : `\`${guess}\` is required`;
+      const mean = guess ? `; did you mean \`${guess}\`?${required ? ` (${needs})` : ''}` : '';
       return make(
         'schema.unknown_key',
         [...path, name],
@@ -118,7 +174,7 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
         'schema.type',
         path,
         `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`,
-        valueFix(parent, key, error.data),
+        valueFixAt(parent, path, error.data),
       );
     }
     case 'enum': {
@@ -160,14 +216,18 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
         'schema.pattern',
         path,
         `\`${where}\` is ${typeof error.data === 'string' ? JSON.stringify(error.data) : describeValue(error.data)}, which is not allowed here`,
-        valueFix(parent, key),
+        valueFix(parent, key, error.data),
       );
     case 'minItems':
       return make(
         'schema.min_items',
         path,
         `\`${where}\` is empty; it needs at least ${String(params.limit)} item`,
-        where === 'steps' ? 'add a step with an `action_id`' : undefined,
+        where === 'steps'
+          ? 'add a step with an `action_id`'
+          : key === 'expect' && isStep(path.slice(0, -1))
+            ? 'list the conditions the answer must meet, one `- ${{ … }}` line each, or remove `expect:`'
+            : undefined,
       );
     case 'maxItems':
       return make(
@@ -186,6 +246,16 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
         );
       }
       break;
+    case 'false schema': {
+      const stepPath = path.slice(0, -1);
+      const step = valueAt(data, stepPath);
+      if (key === KIND_KEY.action && declaredKinds(step).length === 2) {
+        const [message, hint] = bothKinds(describePath(stepPath));
+        return make('schema.step_kind', laterKey(source, stepPath, Object.values(KIND_KEY)), message, hint, true);
+      }
+      const [message, hint] = notAllowed(String(last), step, describePath(stepPath));
+      return make('schema.not_allowed', path, message, hint, true);
+    }
     case 'propertyNames':
       return make(
         'schema.pattern',
@@ -196,6 +266,13 @@ function toDiagnostic(error: ErrorObject, source: ChainSource, renamed: Readonly
       );
   }
   return make('schema.invalid', path, `\`${where}\` ${error.message ?? 'is invalid'}`, valueFix(parent, key));
+}
+
+/** The path of whichever of `keys` of the mapping at `at` comes last in the file. */
+function laterKey(source: ChainSource, at: DocPath, keys: readonly string[]): DocPath {
+  const placed = keys.map((k) => ({ path: [...at, k], pos: positionOf(source, [...at, k], true) }));
+  placed.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
+  return placed.at(-1)?.path ?? at;
 }
 
 function parsePointer(pointer: string): (string | number)[] {

@@ -1,9 +1,15 @@
+import { isStep } from './schema-steps.js';
 import { listOf } from './suggest.js';
 
 /** The parts of a JSON Schema node that say what a value may be. */
 export interface SchemaNode {
   description?: string;
-  properties?: Record<string, SchemaNode>;
+  /** `false` for a key one branch of an `if` refuses (a chain step's `payload`). */
+  properties?: Record<string, SchemaNode | boolean>;
+  required?: string[];
+  if?: SchemaNode;
+  then?: SchemaNode;
+  else?: SchemaNode;
   minimum?: number;
   maximum?: number;
   type?: string | string[];
@@ -30,6 +36,8 @@ export function valueFix(node: SchemaNode, key: string | undefined, got?: unknow
   else if (types[0] === 'integer' || types[0] === 'number') {
     const unit = unitOf(key);
     fix = `write ${types[0] === 'integer' ? 'a whole number' : 'a number'}${unit ? ` of ${unit}` : ''}${rangeOf(node)}`;
+  } else if (types[0] === 'string' && key === 'uses') {
+    return usesFix(got, node.pattern);
   } else if (types[0] === 'string') {
     fix = (key !== undefined ? PATTERN_FIXES.get(key) : undefined) ?? 'write text';
     // YAML reads `5` and `true` as a number and a boolean; quotes keep them text.
@@ -40,6 +48,17 @@ export function valueFix(node: SchemaNode, key: string | undefined, got?: unknow
   if (fix && typeof got === 'string' && /^[-+]?\d+(\.\d+)?$|^(true|false)$/.test(got) && !types.includes('string'))
     fix += `, without quotes: \`${got}\``;
   return fix;
+}
+
+/**
+ * `valueFix` for the value at `path` of the document: for a condition (a step's `if:`, an item of
+ * its `expect:`) how a condition reads, since "write text" would not help.
+ */
+export function valueFixAt(node: SchemaNode, path: readonly (string | number)[], got: unknown): string | undefined {
+  const last = path.at(-1);
+  if (last === 'if' && isStep(path.slice(0, -1))) return conditionFix(false);
+  if (typeof last === 'number' && path.at(-2) === 'expect' && isStep(path.slice(0, -2))) return conditionFix(true);
+  return valueFix(node, typeof last === 'string' ? last : undefined, got);
 }
 
 /** How to write a key the schema requires, with an example where one helps. */
@@ -58,6 +77,28 @@ export function requiredFix(missing: string, inStep: boolean): string {
     default:
       return `add \`${missing}:\``;
   }
+}
+
+/**
+ * How to write a chain step's `uses:` (SPEC 3.3); `pattern` is the schema's, so the path it
+ * suggests (`crm.yaml` → `./crm.yaml`) is one the schema takes.
+ */
+function usesFix(got: unknown, pattern: string | undefined): string {
+  const rule = 'a path relative to this file, starting with `./` or `../` and ending in `.yaml` or `.yml`';
+  const guess = typeof got === 'string' && !got.startsWith('.') ? `./${got}` : undefined;
+  if (guess !== undefined && pattern !== undefined && new RegExp(pattern, 'u').test(guess))
+    return `write \`${guess}\`: \`uses\` takes ${rule}`;
+  return `write ${rule}, e.g. \`./lib/crm-sync.yaml\``;
+}
+
+/**
+ * How to write an `if:` or an `expect:` item (SPEC 3.5): one expression whose result is a
+ * boolean. `expect` says whether the value is an expectation (where `output` is the step's own).
+ */
+function conditionFix(expect: boolean): string {
+  return expect
+    ? 'write a condition the answer must meet, e.g. `${{ output.eligible == true }}`'
+    : "write one condition, e.g. `${{ steps.profile.status == 'success' }}`, or `true`/`false`";
 }
 
 /** What a pattern allows, in words, for the keys whose text has a shape. */
