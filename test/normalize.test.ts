@@ -56,7 +56,14 @@ describe('one normalisation: ids and defaults settled in one place', () => {
     assert.equal(a.timeoutMs, 20_000);
     assert.equal(a.onFailure, 'continue');
     assert.equal(b.onFailure, 'abort');
-    assert.deepEqual(b.fallback, { kind: 'action', actionId: 'f', payload: {}, timeoutMs: 7000 });
+    assert.deepEqual(b.fallback, {
+      kind: 'action',
+      actionId: 'f',
+      payload: {},
+      timeoutMs: 7000,
+      retry: { maxAttempts: 2, initialDelayMs: 2000, maxDelayMs: 10 },
+      idempotent: false,
+    });
     assert.deepEqual(c, {
       kind: 'chain',
       index: 2,

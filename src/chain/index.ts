@@ -104,6 +104,8 @@ export {
   templatesOf,
   chainsOf,
   callOf,
+  conditionReferences,
+  type StepConditions,
   type ChainModel,
   type StepModel,
   type ActionStepModel,

@@ -1,5 +1,6 @@
+import type { Condition, ConditionNode } from './condition-ast.js';
 import type { Position } from './diagnostics.js';
-import type { Template } from './expression.js';
+import type { Reference, Template } from './expression.js';
 import type { ActionStepOf, ChainOf, ChainStepOf, FallbackOf } from './normalize.js';
 import type { ChainSource } from './source.js';
 
@@ -8,11 +9,19 @@ export type { CxchainChain as ChainDocument } from './generated/chain-document.j
 
 export type StepFallback = FallbackOf<Template>;
 
+/** A step's `if:` and `expect:`, compiled (SPEC 3.5). */
+export interface StepConditions {
+  /** False → the step is skipped with `skip_reason: condition`. */
+  condition?: Condition;
+  /** Each must hold on the step's answer, else the step fails with kind `expectation`. */
+  expectations?: Condition[];
+}
+
 /** A step that executes one Data Action, with every default applied and its expressions compiled. */
-export interface ActionStepModel extends ActionStepOf<Template>, Position {}
+export interface ActionStepModel extends ActionStepOf<Template>, StepConditions, Position {}
 
 /** A step that runs a child chain (SPEC 3.3). */
-export interface ChainStepModel extends ChainStepOf<Template>, Position {
+export interface ChainStepModel extends ChainStepOf<Template>, StepConditions, Position {
   /** The child, loaded and valid. */
   child: ChainModel;
 }
@@ -42,6 +51,25 @@ export function templatesOf(chain: ChainModel): Template[] {
   }
   if (chain.outputs) templates.push(chain.outputs);
   return templates;
+}
+
+/** The paths a step's `if:` and `expect:` read, other than its own `output`: what they need set before a run. */
+export function conditionReferences(step: StepConditions): Reference[] {
+  const found: Reference[] = [];
+  const stack: ConditionNode[] = [
+    ...(step.condition ? [step.condition.root] : []),
+    ...(step.expectations ?? []).map((e) => e.root),
+  ];
+  while (stack.length > 0) {
+    const node = stack.pop() as ConditionNode;
+    if (node.kind === 'path') {
+      if (node.ref.root !== 'output') found.push(node.ref);
+    } else if (node.kind === 'not') stack.push(node.operand);
+    else if (node.kind === 'and' || node.kind === 'or') stack.push(...node.operands);
+    else if (node.kind === 'compare') stack.push(node.left, node.right);
+    else if (node.kind === 'call') stack.push(...node.args);
+  }
+  return found;
 }
 
 /** The chain and every chain it uses, each once, parents before children. */

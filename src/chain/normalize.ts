@@ -53,7 +53,16 @@ export interface InputSpec {
 
 /** What a step that fails with `on_failure: fallback` runs; `T` is how values are held (raw or compiled). */
 export type FallbackOf<T> =
-  { kind: 'action'; actionId: string; payload: T; timeoutMs: number } | { kind: 'output'; output: T };
+  | {
+      kind: 'action';
+      actionId: string;
+      payload: T;
+      timeoutMs: number;
+      /** The step's policy; a chain step, which has none of its own, takes `defaults:`. */
+      retry: StepRetry;
+      idempotent: boolean;
+    }
+  | { kind: 'output'; output: T };
 
 interface StepCommon<T> {
   index: number;
@@ -64,10 +73,6 @@ interface StepCommon<T> {
   description?: string;
   onFailure: OnFailure;
   fallback?: FallbackOf<T>;
-  /** The raw `if:` value, when there is one (SPEC 3.5). */
-  if?: unknown;
-  /** The raw `expect:` list, when there is one (SPEC 3.5). */
-  expect?: unknown[];
 }
 
 /** A step that executes one Data Action. */
@@ -165,6 +170,21 @@ export function onFailureOf(step: unknown, defaults: unknown): OnFailure {
 
 function normalizeStep(raw: unknown, index: number, defaults: Raw): StepOf<unknown> {
   const step = isRecord(raw) ? raw : {};
+  const timeoutSeconds = integer(step.timeout_seconds) ?? integer(defaults.timeout_seconds);
+  const own = isRecord(step.retry) ? step.retry : {};
+  const shared = isRecord(defaults.retry) ? defaults.retry : {};
+  const retryValue = (key: string, fallbackValue: number) => integer(own[key]) ?? integer(shared[key]) ?? fallbackValue;
+  const retry: StepRetry = {
+    maxAttempts: retryValue('max_attempts', BUILTIN_DEFAULTS.retry.maxAttempts),
+    initialDelayMs: retryValue('initial_delay_ms', BUILTIN_DEFAULTS.retry.initialDelayMs),
+    maxDelayMs: retryValue('max_delay_ms', BUILTIN_DEFAULTS.retry.maxDelayMs),
+  };
+  const idempotent =
+    typeof step.idempotent === 'boolean'
+      ? step.idempotent
+      : typeof defaults.idempotent === 'boolean'
+        ? defaults.idempotent
+        : BUILTIN_DEFAULTS.idempotent;
   const common: StepCommon<unknown> = {
     index,
     id: stepIdOf(step) ?? `#${index + 1}`,
@@ -172,41 +192,38 @@ function normalizeStep(raw: unknown, index: number, defaults: Raw): StepOf<unkno
     onFailure: onFailureOf(step, defaults),
   };
   if (typeof step.description === 'string') common.description = step.description;
-  if (step.if !== undefined) common.if = step.if;
-  if (Array.isArray(step.expect)) common.expect = step.expect;
-  const timeoutSeconds = integer(step.timeout_seconds) ?? integer(defaults.timeout_seconds);
-  const fallback = fallbackOf(step.fallback, timeoutSeconds ?? BUILTIN_DEFAULTS.timeoutSeconds);
+  const fallback = fallbackOf(step.fallback, timeoutSeconds ?? BUILTIN_DEFAULTS.timeoutSeconds, retry, idempotent);
   if (fallback) common.fallback = fallback;
   if (isChainStep(step))
     return { ...common, kind: 'chain', uses: typeof step.uses === 'string' ? step.uses : '', with: step.with ?? {} };
-  const own = isRecord(step.retry) ? step.retry : {};
-  const shared = isRecord(defaults.retry) ? defaults.retry : {};
-  const retryValue = (key: string, fallbackValue: number) => integer(own[key]) ?? integer(shared[key]) ?? fallbackValue;
   return {
     ...common,
     kind: 'action',
     actionId: typeof step.action_id === 'string' ? step.action_id : '',
     payload: step.payload ?? {},
     timeoutMs: (timeoutSeconds ?? BUILTIN_DEFAULTS.timeoutSeconds) * 1000,
-    retry: {
-      maxAttempts: retryValue('max_attempts', BUILTIN_DEFAULTS.retry.maxAttempts),
-      initialDelayMs: retryValue('initial_delay_ms', BUILTIN_DEFAULTS.retry.initialDelayMs),
-      maxDelayMs: retryValue('max_delay_ms', BUILTIN_DEFAULTS.retry.maxDelayMs),
-    },
-    idempotent:
-      typeof step.idempotent === 'boolean'
-        ? step.idempotent
-        : typeof defaults.idempotent === 'boolean'
-          ? defaults.idempotent
-          : BUILTIN_DEFAULTS.idempotent,
+    retry,
+    idempotent,
   };
 }
 
-function fallbackOf(raw: unknown, stepTimeoutSeconds: number): FallbackOf<unknown> | undefined {
+function fallbackOf(
+  raw: unknown,
+  stepTimeoutSeconds: number,
+  retry: StepRetry,
+  idempotent: boolean,
+): FallbackOf<unknown> | undefined {
   if (!isRecord(raw)) return undefined;
   if (typeof raw.action_id === 'string') {
     const timeout = integer(raw.timeout_seconds) ?? stepTimeoutSeconds;
-    return { kind: 'action', actionId: raw.action_id, payload: raw.payload ?? {}, timeoutMs: timeout * 1000 };
+    return {
+      kind: 'action',
+      actionId: raw.action_id,
+      payload: raw.payload ?? {},
+      timeoutMs: timeout * 1000,
+      retry,
+      idempotent,
+    };
   }
   return { kind: 'output', output: raw.output };
 }

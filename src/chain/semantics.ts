@@ -1,12 +1,19 @@
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { compileTemplate, type LocatedReference, type Template } from './expression.js';
+import { compileCondition } from './condition.js';
+import type { Condition } from './condition-ast.js';
+import type { KnownType } from './condition-rules.js';
+import { compileTemplate, type LocatedReference, type Reference, type Template } from './expression.js';
+import type { StepConditions } from './model.js';
 import { isRecord, normalizeChain, stepIdOf, type ChainOf, type StepOf } from './normalize.js';
-import { positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
+import { positionInValue, positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
 import { describePath } from './schema-errors.js';
 import { closest, listOf } from './suggest.js';
 
+/** A step of one file with its expressions and conditions compiled. */
+export type CompiledStep = StepOf<Template> & StepConditions;
+
 /** A chain of one file with its expressions compiled; children are linked by the loader. */
-export type CompiledChain = ChainOf<Template>;
+export type CompiledChain = Omit<ChainOf<Template>, 'steps'> & { steps: CompiledStep[] };
 
 /** A reference and the step it sits in (undefined: the chain's `outputs`), for checks across files. */
 export interface StepReference extends LocatedReference {
@@ -62,7 +69,10 @@ export function compileChain(data: unknown, source: ChainSource): SemanticResult
     for (const ref of compiled.references) references.push({ ...ref, stepIndex });
     return compiled.template;
   };
-  const steps = normal.steps.map((step) => compileStep(step, compile));
+  const steps = normal.steps.map((step): CompiledStep => ({
+    ...compileStep(step, compile),
+    ...compileConditions(step, rawSteps[step.index], normal, source, diagnostics, references),
+  }));
   for (const step of normal.steps) {
     checkActionIds(step, rawSteps[step.index], report);
     checkFallback(step, rawSteps[step.index], report);
@@ -80,6 +90,56 @@ export function compileChain(data: unknown, source: ChainSource): SemanticResult
 }
 
 type Compile = (value: unknown, path: DocPath, stepIndex: number | undefined) => Template;
+
+/**
+ * A step's `if:` and `expect:` (SPEC 3.5), type-checked with what is known before the run: the
+ * declared type of an input that always has a value, and that a status, an id or a variable is text.
+ */
+function compileConditions(
+  step: StepOf<unknown>,
+  raw: unknown,
+  chain: ChainOf<unknown>,
+  source: ChainSource,
+  out: Diagnostic[],
+  references: StepReference[],
+): StepConditions {
+  if (!isRecord(raw)) return {};
+  const typeOf = (ref: Reference): KnownType => {
+    if (ref.root === 'inputs') {
+      const input = chain.inputs.find((i) => i.name === ref.path[0]);
+      if (!input || (!input.required && input.default === undefined)) return 'unknown';
+      return input.type === 'integer' ? 'number' : input.type;
+    }
+    if (ref.root === 'steps') return ref.path[1] === 'status' ? 'string' : 'unknown';
+    return 'string';
+  };
+  const compileAt = (value: unknown, path: DocPath, allowOutput: boolean): Condition | undefined => {
+    const compiled = compileCondition(value, { allowOutput, typeOf });
+    for (const problem of compiled.problems)
+      out.push(
+        diagnostic(
+          problem.code,
+          source.file,
+          problem.offset === undefined ? positionOf(source, path) : positionInValue(source, path, problem.offset),
+          problem.message,
+          problem.hint,
+        ),
+      );
+    for (const ref of compiled.references)
+      if (ref.root !== 'output') references.push({ ref, docPath: path, stepIndex: step.index });
+    return compiled.condition;
+  };
+  const conditions: StepConditions = {};
+  if (raw.if !== undefined) {
+    const condition = compileAt(raw.if, ['steps', step.index, 'if'], false);
+    if (condition) conditions.condition = condition;
+  }
+  if (Array.isArray(raw.expect)) {
+    const expectations = raw.expect.map((item, i) => compileAt(item, ['steps', step.index, 'expect', i], true));
+    if (expectations.every((e) => e !== undefined)) conditions.expectations = expectations;
+  }
+  return conditions;
+}
 
 function compileStep(step: StepOf<unknown>, compile: Compile): StepOf<Template> {
   const at = ['steps', step.index] as const;

@@ -271,6 +271,20 @@ export function positionOfText(source: ChainSource, path: DocPath, needle: strin
   return positionOf(source, path, key);
 }
 
+/**
+ * The position `offset` characters into the string value at `path`, past its opening quote. Exact
+ * for plain and quoted one-line scalars; a folded or escaped one falls back to the value's start.
+ */
+export function positionInValue(source: ChainSource, path: DocPath, offset: number): Position {
+  const node = source.doc.getIn(path, true);
+  if (!isScalar(node) || !node.range || typeof node.value !== 'string') return positionOf(source, path);
+  const start = node.range[0] + (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0);
+  const written = source.text.slice(start, start + node.value.length);
+  return written === node.value && offset <= node.value.length
+    ? toPosition(source.lineCounter, start + offset)
+    : positionOf(source, path);
+}
+
 function keyNodeAt(source: ChainSource, path: DocPath): unknown {
   const parent = source.doc.getIn(path.slice(0, -1), true);
   if (!isMap(parent)) return undefined;

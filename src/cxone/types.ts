@@ -14,6 +14,12 @@ export type FailureKind =
   | 'rate_limited'
   | 'invalid_response'
   | 'unresolved_reference'
+  /** An `if:` or `expect:` that cannot be evaluated on the values of this run (SPEC 3.5). */
+  | 'invalid_expression'
+  /** An `expect:` that does not hold on the step's answer. */
+  | 'expectation'
+  /** The child chain of a chain step ended early (SPEC 3.3). */
+  | 'child_failed'
   | 'global_timeout'
   | 'cancelled';
 

@@ -3,6 +3,7 @@ import {
   referencesOf,
   templatesOf,
   chainsOf,
+  conditionReferences,
   VARIABLE_PREFIXES,
   type ChainModel,
   type VariableRoot,
@@ -70,7 +71,8 @@ export function checkVariables(chains: readonly ChainModel[], env: NodeJS.Proces
   const secrets = new Map<string, UsedSecret>();
   // A child's variables are needed by the run of every chain that uses it (SPEC 3.3).
   for (const chain of new Set(chains.flatMap(chainsOf))) {
-    for (const ref of templatesOf(chain).flatMap(referencesOf)) {
+    const conditions = chain.steps.flatMap(conditionReferences);
+    for (const ref of [...templatesOf(chain).flatMap(referencesOf), ...conditions]) {
       if (!isVariableRoot(ref.root)) continue;
       const name = String(ref.path[0]);
       const variable = variableOf(ref.root, name);

@@ -7,6 +7,15 @@ export interface EventBase {
   run_id: string;
   chain_id: string;
   file: string;
+  /** For the events of a child chain: the chain steps it runs under, outermost first (SPEC 3.3). */
+  parent?: ParentRef[];
+}
+
+/** One chain step a child chain runs under. */
+export interface ParentRef {
+  chain_id: string;
+  file: string;
+  step_id: string;
 }
 
 export type { StepRef } from './result.js';

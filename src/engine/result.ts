@@ -4,6 +4,8 @@ import type { StepError } from '../cxone/types.js';
 export type StepStatus = 'success' | 'failed' | 'fallback' | 'skipped' | 'cancelled';
 export type FinalStatus = 'completed' | 'terminated_early';
 export type TerminationReason = 'abort' | 'global_timeout' | 'cancelled' | null;
+/** Why a step did not run (SPEC 3.5): its `if:` was false, or the chain stopped before it. */
+export type SkipReason = 'condition' | 'abort' | 'global_timeout' | 'cancelled';
 
 /** The error of a step as it appears in results: SPEC 5's fields, snake_case. */
 export interface StepErrorData {
@@ -55,6 +57,12 @@ export interface StepResult {
   response_data: unknown;
   error: StepErrorData | null;
   fallback?: FallbackResult;
+  /** Present when the step did not run: `skipped`, or `cancelled` before it started. */
+  skip_reason?: SkipReason;
+  /** The `if:` that was false, as written, for `skip_reason: condition`. */
+  condition?: string;
+  /** A chain step's child run, a whole chain result (SPEC 3.3). */
+  child?: ChainResult;
 }
 
 export interface StepCounts {
@@ -113,11 +121,12 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** A step that never ran: skipped after an abort or the global timeout, or cancelled before it started. */
-export function notRunResult(ref: StepRef, status: 'skipped' | 'cancelled'): StepResult {
+/** A step that never ran: its `if:` was false, or it was skipped or cancelled before it started. */
+export function notRunResult(ref: StepRef, reason: SkipReason): StepResult {
   return {
     ...ref,
-    status,
+    status: reason === 'cancelled' ? 'cancelled' : 'skipped',
+    skip_reason: reason,
     http_status: null,
     attempts: 0,
     latency_ms: 0,

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { ActionStepModel, ChainModel, StepModel } from '../chain/index.js';
+import {
+  evaluateCondition,
+  type ActionStepModel,
+  type ChainModel,
+  type ChainStepModel,
+  type Reference,
+  type StepModel,
+  type StepRetry,
+} from '../chain/index.js';
 import type { Admission } from '../cxone/throttle.js';
 import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.js';
-import type { ChainEvent, ErrorSummary, EventListener } from './events.js';
-import { resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
+import type { ChainEvent, ErrorSummary, EventListener, ParentRef } from './events.js';
+import { resolveReference, resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
 import {
   notRunResult,
   refOf,
@@ -36,6 +44,11 @@ export interface RunChainOptions {
   onSecret?: (value: string) => void;
   /** The rate-limit slot held for this chain since it was let in (`DataActionClient.admit`). */
   admission?: Admission | undefined;
+  /**
+   * A child chain's place (SPEC 3.3): the chain steps it runs under, outermost first, and the
+   * parent's deadline (ms since the epoch), which the child's own cannot outlast.
+   */
+  within?: { parent: ParentRef[]; deadline: number };
 }
 
 type Emit = (event: DistributiveOmit<ChainEvent, 'ts' | 'run_id' | 'chain_id' | 'file'>) => void;
@@ -53,6 +66,7 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
           run_id: runId,
           chain_id: chain.chainId,
           file: chain.file,
+          ...(options.within ? { parent: options.within.parent } : {}),
           ...event,
         } as ChainEvent)
     : () => undefined;
@@ -65,7 +79,8 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
   };
   if (options.onSecret) ctx.onSecret = options.onSecret;
   const started = performance.now();
-  const deadline = now() + chain.globalTimeoutMs;
+  // A child's deadline is the earlier of its own and what is left of its parent's (SPEC 3.3).
+  const deadline = Math.min(now() + chain.globalTimeoutMs, options.within?.deadline ?? Infinity);
   emit({
     type: 'chain_start',
     revision: chain.revision ?? null,
@@ -79,12 +94,15 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
     if (!termination && options.signal?.aborted) termination = 'cancelled';
     if (!termination && now() >= deadline) termination = 'global_timeout';
     if (termination) {
-      const skipped = notRunResult(refOf(step), termination === 'cancelled' ? 'cancelled' : 'skipped');
+      const skipped = notRunResult(refOf(step), termination);
       results.push(skipped);
+      ctx.steps.set(step.id, { status: skipped.status, output: null });
       emit({ type: 'step_end', ...refOf(step), result: skipped });
       continue;
     }
     const result = await runStep(step, {
+      chain,
+      options,
       client: options.client,
       ctx,
       deadline,
@@ -129,6 +147,8 @@ export async function runChain(chain: ChainModel, options: RunChainOptions): Pro
 }
 
 interface StepContext {
+  chain: ChainModel;
+  options: RunChainOptions;
   client: DataActionClient;
   ctx: ResolveContext;
   deadline: number;
@@ -138,44 +158,155 @@ interface StepContext {
   admission: Admission | undefined;
 }
 
+/** What one step's own work came to, before its `expect:` and its `on_failure`. */
+type Outcome = (
+  { ok: true; httpStatus?: number; data: unknown } | { ok: false; httpStatus?: number; error: StepError }
+) & { attempts: number; tokenAttempts: number; latencyMs: number; child?: ChainResult };
+
 async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
-  if (step.kind === 'chain') throw new Error(`chain steps are not run yet (${step.uses})`);
   const startedAt = new Date(run.now()).toISOString();
   const t0 = performance.now();
   const ref = refOf(step);
+  if (step.condition) {
+    const decided = evaluateCondition(step.condition, { read: (r) => readOrUndefined(r, run.ctx) });
+    if (decided.ok && !decided.value) return { ...notRunResult(ref, 'condition'), condition: step.condition.text };
+    if (!decided.ok)
+      return settle(step, invalidExpression('if', step.condition.text, decided.message), run, startedAt, t0);
+  }
+  const outcome = step.kind === 'chain' ? await runChild(step, run) : await runAction(step, run);
+  return settle(step, checkExpectations(step, outcome, run), run, startedAt, t0);
+}
+
+async function runAction(step: ActionStepModel, run: StepContext): Promise<Outcome> {
   const payload = tryResolve(() => resolveTemplate(step.payload, run.ctx));
-  run.emit({ type: 'step_start', ...ref, fallback: false, ...(payload.ok ? { payload: payload.value } : {}) });
-  const outcome = payload.ok
-    ? await execute(step, step.actionId, payload.value, step.timeoutMs, false, run)
-    : unresolved(payload.error);
-  const base = {
-    ...ref,
+  run.emit({ type: 'step_start', ...refOf(step), fallback: false, ...(payload.ok ? { payload: payload.value } : {}) });
+  if (!payload.ok) return unresolved(payload.error);
+  return execute(step, step.actionId, payload.value, step.timeoutMs, false, run, step);
+}
+
+/** A chain step (SPEC 3.3): the child runs in this run, under this deadline, fed only by `with:`. */
+async function runChild(step: ChainStepModel, run: StepContext): Promise<Outcome> {
+  const inputs = tryResolve(() => resolveTemplate(step.with, run.ctx));
+  run.emit({ type: 'step_start', ...refOf(step), fallback: false, ...(inputs.ok ? { payload: inputs.value } : {}) });
+  if (!inputs.ok) return unresolved(inputs.error);
+  const parent = [
+    ...(run.options.within?.parent ?? []),
+    { chain_id: run.chain.chainId, file: run.chain.file, step_id: step.id },
+  ];
+  const child = await runChain(step.child, {
+    ...run.options,
+    inputs: isPlainRecord(inputs.value) ? inputs.value : {},
+    runId: run.ctx.runId,
+    within: { parent, deadline: run.deadline },
+  });
+  const attempts = child.aggregated_responses.reduce((n, r) => n + r.attempts + (r.fallback?.attempts ?? 0), 0);
+  const counted = { attempts, tokenAttempts: 0, latencyMs: child.total_latency_ms, child };
+  if (child.final_status === 'completed') return { ok: true, data: child.outputs, ...counted };
+  return { ok: false, error: childError(step, child, run), ...counted };
+}
+
+function childError(step: ChainStepModel, child: ChainResult, run: StepContext): StepError {
+  if (child.termination_reason === 'cancelled') return { kind: 'cancelled', message: 'the run was cancelled' };
+  // The parent's own deadline ends the parent too; the child's shorter one is the child's failure.
+  if (child.termination_reason === 'global_timeout' && run.now() >= run.deadline)
+    return { kind: 'global_timeout', message: `the global timeout passed while ${step.uses} was running` };
+  const failed = child.aggregated_responses.find((r) => r.status === 'failed' || r.status === 'cancelled');
+  const cause = failed?.error;
+  const error: StepError = {
+    kind: 'child_failed',
+    message: `${child.chain_id} (${child.file}) ended early (${child.termination_reason ?? 'failed'})${failed ? `: step ${failed.step_id} failed${cause ? ` — ${cause.message}` : ''}` : ''}`,
+  };
+  if (cause?.http_status) error.httpStatus = cause.http_status;
+  if (cause?.hint) error.hint = cause.hint;
+  return error;
+}
+
+/** `expect:` on an answer (SPEC 3.5): every expectation must hold, else kind `expectation`, never retried. */
+function checkExpectations(step: StepModel, outcome: Outcome, run: StepContext): Outcome {
+  if (!outcome.ok || !step.expectations) return outcome;
+  for (const expectation of step.expectations) {
+    const held = evaluateCondition(expectation, { read: (r) => readOrUndefined(r, run.ctx), output: outcome.data });
+    if (!held.ok)
+      return { ...outcome, ok: false, error: invalidExpression('expect', expectation.text, held.message).error };
+    if (held.value) continue;
+    const seen = held.observed.map((o) => `${o.text} is ${o.unresolved ? 'missing' : describeObserved(o.value)}`);
+    return {
+      ...outcome,
+      ok: false,
+      error: {
+        kind: 'expectation',
+        message: `expectation \`${expectation.text}\` does not hold${seen.length ? `: ${seen.join(', ')}` : ''}`,
+        hint: 'the action answered, but not as `expect:` requires: check the answer (--show-responses) or the expectation',
+        ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
+      },
+    };
+  }
+  return outcome;
+}
+
+function describeObserved(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
+}
+
+function invalidExpression(where: 'if' | 'expect', text: string, message: string): Outcome & { ok: false } {
+  return {
+    ok: false,
+    error: {
+      kind: 'invalid_expression',
+      message: `\`${where}: ${text}\` cannot be evaluated: ${message}${where === 'if' ? '; no request was sent' : ''}`,
+      hint: 'the values of this run do not fit the expression: compare values of one type, and test for null first',
+    },
+    attempts: 0,
+    tokenAttempts: 0,
+    latencyMs: 0,
+  };
+}
+
+function readOrUndefined(ref: Reference, ctx: ResolveContext): unknown {
+  try {
+    return resolveReference(ref, ctx);
+  } catch (error) {
+    if (error instanceof UnresolvedReference) return undefined;
+    throw error;
+  }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The step's result from what its work came to: `on_failure` and its fallback apply to any failure. */
+async function settle(
+  step: StepModel,
+  outcome: Outcome,
+  run: StepContext,
+  startedAt: string,
+  t0: number,
+): Promise<StepResult> {
+  const base: StepResult = {
+    ...refOf(step),
+    status: 'success',
     started_at: startedAt,
     attempts: outcome.attempts,
     ...(outcome.tokenAttempts > 0 ? { token_attempts: outcome.tokenAttempts } : {}),
     http_status: outcome.httpStatus ?? null,
+    latency_ms: 0,
+    response_data: null,
+    error: null,
+    ...(outcome.child ? { child: outcome.child } : {}),
   };
-  if (outcome.ok) {
-    return {
-      ...base,
-      status: 'success',
-      latency_ms: round2(performance.now() - t0),
-      response_data: outcome.data,
-      error: null,
-    };
-  }
+  if (outcome.ok) return { ...base, latency_ms: round2(performance.now() - t0), response_data: outcome.data };
   const error = outcome.error;
   const failed = (status: StepStatus, extra: Partial<StepResult> = {}): StepResult => ({
     ...base,
     status,
     latency_ms: round2(performance.now() - t0),
-    response_data: null,
     error: toErrorData(error),
     ...extra,
   });
   if (error.kind === 'cancelled') return failed('cancelled');
   if (error.kind === 'global_timeout' || step.onFailure !== 'fallback' || !step.fallback) return failed('failed');
-
   const fallback = await runFallback(step, run);
   if (fallback.result.status === 'success')
     return failed('fallback', { response_data: fallback.output, fallback: fallback.result });
@@ -183,7 +314,7 @@ async function runStep(step: StepModel, run: StepContext): Promise<StepResult> {
 }
 
 async function runFallback(
-  step: ActionStepModel,
+  step: StepModel,
   run: StepContext,
 ): Promise<{ result: FallbackResult; output: unknown; cancelled: boolean }> {
   const fb = step.fallback;
@@ -209,7 +340,7 @@ async function runFallback(
   const payload = tryResolve(() => resolveTemplate(fb.payload, run.ctx));
   run.emit({ type: 'step_start', ...refOf(step), fallback: true, ...(payload.ok ? { payload: payload.value } : {}) });
   const outcome = payload.ok
-    ? await execute(step, fb.actionId, payload.value, fb.timeoutMs, true, run)
+    ? await execute(step, fb.actionId, payload.value, fb.timeoutMs, true, run, fb)
     : unresolved(payload.error);
   const result: FallbackResult = {
     kind: 'action',
@@ -228,20 +359,21 @@ async function runFallback(
 }
 
 function execute(
-  step: ActionStepModel,
+  step: StepModel,
   actionId: string,
   payload: unknown,
   timeoutMs: number,
   fallback: boolean,
   run: StepContext,
+  policy: { idempotent: boolean; retry: StepRetry },
 ): Promise<ExecuteResult> {
   const ref = { ...refOf(step), fallback };
   return run.client.execute({
     actionId,
     payload,
     timeoutMs,
-    idempotent: step.idempotent,
-    retry: step.retry,
+    idempotent: policy.idempotent,
+    retry: policy.retry,
     idempotencyKey: randomUUID(),
     deadline: run.deadline,
     origin: `step ${step.id} of chain ${run.ctx.chainId}`,

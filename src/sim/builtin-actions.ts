@@ -6,10 +6,18 @@ export const BUILTIN_ACTIONS: SimActions = {
     body: { customerId: '${{ payload.customerId }}', name: 'Ada Lovelace', email: 'ada@example.com', tier: 'premium' },
   },
   'da-validate-tier-eligibility': {
-    body: { eligible: true, tier: '${{ payload.tier }}', region: '${{ payload.region }}' },
+    body: {
+      eligible: true,
+      tier: '${{ payload.tier }}',
+      region: '${{ payload.region }}',
+      offers: ['annual-discount', 'priority-support'],
+    },
   },
   'da-update-external-crm': {
     body: { synced: true, targetSystem: '${{ payload.targetSystem }}' },
+  },
+  'da-upgrade-tier': {
+    body: { upgraded: true, customerId: '${{ payload.customerId }}', offer: '${{ payload.offer }}' },
   },
   'da-queue-crm-retry': {
     body: { queued: true, customerId: '${{ payload.customerId }}' },

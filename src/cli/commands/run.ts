@@ -57,8 +57,15 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     if (github) reportInvalidToGithub(loaded.diagnostics, github, ctx, label);
     return EXIT.invalid;
   }
-  if (loaded.chains.length === 0 && options.shard) {
-    ctx.stdout.write(`${label} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`);
+  // A `call_only` file is validated with the others but runs only as a child (SPEC 3.3).
+  const chains = loaded.chains.filter((chain) => !chain.callOnly);
+  const callOnly = loaded.chains.length - chains.length;
+  if (chains.length === 0 && (options.shard || callOnly > 0)) {
+    ctx.stdout.write(
+      options.shard && loaded.chains.length === 0
+        ? `${label} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`
+        : `${callOnly === 1 ? 'the chain is' : `all ${callOnly} chains are`} \`call_only\` (run only as children of other chains): nothing to run\n`,
+    );
     if (github)
       warn(
         ctx,
@@ -69,9 +76,9 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
       );
     return EXIT.ok;
   }
-  const inputs = inputsForChains(loaded.chains, parseInputFlags(options.input));
+  const inputs = inputsForChains(chains, parseInputFlags(options.input));
   // SPEC 3.2: every vars.* and secrets.* the chains use is set, or nothing is sent.
-  variablesForChains(loaded.chains, ctx.env);
+  variablesForChains(chains, ctx.env);
   const session = await openRunSession({
     ...options,
     rateLimitShares: options.shard && options.rateLimitScope !== 'shard' ? options.shard.total : 1,
@@ -79,8 +86,8 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   });
   try {
     return await runWithSignals(session, ctx, async () => {
-      const outcome = await session.run(loaded.chains, {
-        sinks: renderSinks(loaded.chains, options, ctx, github, label),
+      const outcome = await session.run(chains, {
+        sinks: renderSinks(chains, options, ctx, github, label),
         reports,
         concurrency: options.concurrency,
         inputsFor: (chain) => inputs.get(chain) ?? {},

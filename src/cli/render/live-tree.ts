@@ -122,6 +122,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     audience: 'human',
     event(event: RunEvent) {
       if (event.type === 'run_end') return;
+      // Until the tree nests them, a child chain's events are told by its chain step's own.
+      if (event.parent) return;
       const channel = channels.get(event.file);
       if (!channel) return;
       switch (event.type) {

@@ -23,12 +23,15 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
     const call = callOfRef(e);
     return `${options.manyChains ? `${e.chain_id} › ` : ''}${e.step_id}${e.step_id !== call ? style.dim(` (${call})`) : ''}`;
   };
+  let indent = '';
   const line = (icon: string, what: string, outcome?: string) =>
-    write(`${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
+    write(`${indent}${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
   return {
     name: 'progress',
     audience: 'human',
     event(event: RunEvent) {
+      // A child chain's lines sit under the chain step that runs it (SPEC 3.3).
+      indent = event.type === 'run_end' ? '' : '  '.repeat(event.parent?.length ?? 0);
       switch (event.type) {
         case 'chain_start':
           return line('❯', `${event.chain_id} ${style.dim(event.file)}`);

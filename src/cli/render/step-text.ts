@@ -23,7 +23,7 @@ export function describeStepResult(r: StepResult): string {
       return `${tried} (${timing}): ${r.error?.message ?? ''}${r.error?.hint ? ` — hint: ${r.error.hint}` : ''}${fallback}`;
     }
     case 'skipped':
-      return 'skipped';
+      return r.skip_reason === 'condition' ? `skipped: condition ${r.condition ?? ''} is false` : 'skipped';
     case 'cancelled':
       return 'cancelled';
   }
