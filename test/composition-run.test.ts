@@ -324,7 +324,7 @@ describe('if: and expect: at run time (SPEC 3.5)', () => {
     assert.equal(unmet?.http_status, 200);
     assert.match(
       unmet?.error?.message ?? '',
-      /expectation `output\.tier == 'premium'` does not hold: output\.tier is "gold"/,
+      /expectation `output\.tier == 'premium'` does not hold: output\.tier is the string 'gold'/,
     );
   });
 
@@ -392,6 +392,44 @@ describe('npm start: the example parent and its call_only child', () => {
       assert.deepEqual(childRequests[0]?.parent, [
         { chain_id: 'customer-onboarding', file: 'chains/customer-onboarding.yaml', step_id: 'crm' },
       ]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('an expectation message never shows a secret', () => {
+  test('the value compared is redacted on stdout, in the report and in the audit', async () => {
+    const secret = 'sk-live-0123456789abcdef';
+    const { dir, cleanup } = await tempDir({
+      'c.yaml': `version: 1
+chain_id: leaky
+steps:
+  - id: echo
+    action_id: da-echo
+    payload: { t: "\${{ secrets.API_TOKEN }}" }
+    expect:
+      - \${{ output.echo.t == 'something else' }}
+`,
+    });
+    try {
+      const r = await runCli(
+        ['run', 'c.yaml', '--sim', '--renderer', 'simple', '--report', 'json=r.json', '--audit', 'a.jsonl'],
+        { cwd: dir, env: { CXCHAIN_SECRET_API_TOKEN: secret } },
+      );
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stdout,
+        /expectation `output\.echo\.t == 'something else'` does not hold: output\.echo\.t is the string '\*\*\*'/,
+      );
+      const { readFileSync } = await import('node:fs');
+      const everything = [
+        r.stdout,
+        r.stderr,
+        readFileSync(`${dir}/r.json`, 'utf8'),
+        readFileSync(`${dir}/a.jsonl`, 'utf8'),
+      ];
+      for (const text of everything) assert.ok(!text.includes(secret.slice(0, 12)), 'no piece of the secret');
     } finally {
       await cleanup();
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  describeValue,
   evaluateCondition,
   type ActionStepModel,
   type ChainModel,
@@ -229,7 +230,9 @@ function checkExpectations(step: StepModel, outcome: Outcome, run: StepContext):
     if (!held.ok)
       return { ...outcome, ok: false, error: invalidExpression('expect', expectation.text, held.message).error };
     if (held.value) continue;
-    const seen = held.observed.map((o) => `${o.text} is ${o.unresolved ? 'missing' : describeObserved(o.value)}`);
+    // describeValue shows a long string or a structure only by its size: the message can never
+    // hold a cut piece of a secret that redaction would no longer recognise.
+    const seen = held.observed.map((o) => `${o.text} is ${o.unresolved ? 'missing (null)' : describeValue(o.value)}`);
     return {
       ...outcome,
       ok: false,
@@ -242,11 +245,6 @@ function checkExpectations(step: StepModel, outcome: Outcome, run: StepContext):
     };
   }
   return outcome;
-}
-
-function describeObserved(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
 }
 
 function invalidExpression(where: 'if' | 'expect', text: string, message: string): Outcome & { ok: false } {
