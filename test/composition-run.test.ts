@@ -435,3 +435,21 @@ steps:
     }
   });
 });
+
+describe('the audit of a chain step', () => {
+  test('without --audit-payloads, no answer of the child reaches the audit, however deep', async () => {
+    const { dir, cleanup } = await tempDir({});
+    try {
+      const r = await runCli(['run', 'chains/customer-onboarding.yaml', '--sim', '--audit', `${dir}/a.jsonl`]);
+      assert.equal(r.code, 0, r.stderr);
+      const { readFileSync } = await import('node:fs');
+      const audit = readFileSync(`${dir}/a.jsonl`, 'utf8');
+      // The simulator's CRM answer holds `synced: true`; the profile answer holds the email.
+      assert.ok(!audit.includes('"synced"'), 'no child answer');
+      assert.ok(!audit.includes('ada@example.com'), 'no answer at all');
+      assert.match(audit, /\[omitted: use --audit-payloads\]/);
+    } finally {
+      await cleanup();
+    }
+  });
+});

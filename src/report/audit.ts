@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ChainEvent, RunEvent } from '../engine/index.js';
+import type { ChainEvent, RunEvent, StepResult } from '../engine/index.js';
 import { ensureDir, OutputError, writeAll } from './output-file.js';
 import type { RunSink } from './sink.js';
 
@@ -45,8 +45,23 @@ export function eventForOutput<E extends RunEvent | ChainEvent>(event: E, payloa
     const { payload: _payload, ...rest } = event;
     return rest as E;
   }
-  if (event.type === 'step_end' && event.result.response_data !== null) {
-    return { ...event, result: { ...event.result, response_data: '[omitted: use --audit-payloads]' } };
+  if (event.type === 'step_end' && (event.result.response_data !== null || event.result.child)) {
+    return { ...event, result: omitResponses(event.result) };
   }
   return event;
+}
+
+const OMITTED = '[omitted: use --audit-payloads]';
+
+/** A step's result without answers, and a chain step's child likewise: its outputs are answers too. */
+function omitResponses(step: StepResult): StepResult {
+  const omitted: StepResult = { ...step, response_data: step.response_data === null ? null : OMITTED };
+  if (step.child)
+    omitted.child = {
+      ...step.child,
+      // Answers, as the chain step's own response_data (which says they were omitted).
+      outputs: null,
+      aggregated_responses: step.child.aggregated_responses.map(omitResponses),
+    };
+  return omitted;
 }

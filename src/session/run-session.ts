@@ -4,6 +4,7 @@ import {
   ChainRunError,
   runChains,
   type ChainResult,
+  type StepResult,
   type RunEndEvent,
   type RunEvent,
   type StepCounts,
@@ -272,10 +273,17 @@ function withoutBodies(event: RunEvent): RunEvent {
     const { payload: _payload, ...rest } = event;
     return rest;
   }
-  if (event.type === 'step_end') return { ...event, result: { ...event.result, response_data: null } };
+  if (event.type === 'step_end') return { ...event, result: stepWithoutResponses(event.result) };
   return event;
 }
 
 function withoutResponses(result: ChainResult): ChainResult {
-  return { ...result, aggregated_responses: result.aggregated_responses.map((r) => ({ ...r, response_data: null })) };
+  return { ...result, aggregated_responses: result.aggregated_responses.map(stepWithoutResponses) };
+}
+
+/** A step's result without its answer, and a chain step's child likewise (at most 5 levels, SPEC 3.3). */
+function stepWithoutResponses(step: StepResult): StepResult {
+  const stripped: StepResult = { ...step, response_data: null };
+  if (step.child) stripped.child = withoutResponses(step.child);
+  return stripped;
 }
