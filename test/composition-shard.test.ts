@@ -124,7 +124,7 @@ describe('--shard with chains that use chains (SPEC 3.3, 8)', () => {
       const text = await runCli(['validate', '--shard', `2/${SHARDS}`], { cwd: dir });
       assert.equal(text.stdout, `✔ 1 chain valid (1 file, shard 2/${SHARDS})\n`);
 
-      await writeFile(join(dir, CRM), FILES[CRM].replace('type: string', 'type: strin'));
+      await writeFile(join(dir, CRM), (FILES[CRM] as string).replace('type: string', 'type: strin'));
       const broken = await Promise.all([1, 2, 3].map(validate));
       assert.deepEqual(
         broken.map((b) => b.code),

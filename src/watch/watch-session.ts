@@ -159,7 +159,7 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
    * Queues the file just checked, or says why it cannot run. `via`: the saved file it uses, when
    * that is why it was checked; `shown` keeps the diagnostics this change already reported.
    */
-  const settle = (file: string, checked: Checked, shown: Set<string>, via?: string) => {
+  const settle = (file: string, checked: Exclude<Checked, { kind: 'call_only' }>, shown: Set<string>, via?: string) => {
     if (checked.kind === 'gone') return; // its unlink is on the way
     if (checked.kind !== 'valid' || checked.problems.length > 0) {
       dequeue(file);
