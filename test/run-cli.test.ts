@@ -15,7 +15,8 @@ describe('cxchain run with --sim (what npm start does)', () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     for (const id of ['cust-data-sync-001', 'customer-eligibility', 'order-status-sms'])
       assert.match(r.stdout, new RegExp(id));
-    assert.match(r.stdout, /3 chains: 3 completed; 9 steps run in/);
+    // crm-sync is call_only: it runs inside customer-onboarding, not as a chain of its own (SPEC 3.3).
+    assert.match(r.stdout, /4 chains: 4 completed; 12 steps run in/);
   });
 
   test('--renderer json prints one event per line on stdout, the summary on stderr', async () => {
