@@ -1,22 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import {
-  createChainLoader,
-  discoverChainFiles,
-  givenRoots,
-  MAX_FILE_BYTES,
-  parseChainText,
-  positionOf,
-  readRegularFile,
-  type ChainSource,
-  type Diagnostic,
-  type ParsedFile,
-} from '../chain/index.js';
+import { createChainLoader, discoverChainFiles, givenRoots, positionOf, type Diagnostic } from '../chain/index.js';
 import { diffChainDocuments } from './diff-chain.js';
 import { GitError, openGitRepo, type GitRepo } from './git.js';
 import { revisionProblem, revisionOf } from './revision.js';
+import { blobSide, headSide, isSameChain, sideOf, type Side } from './side.js';
 import type { PlanEntry, PlanResult, PlanStatus, RevisionProblem } from './types.js';
-import { deepEqual, isPlainObject, type PlainObject } from './values.js';
+import type { PlainObject } from './values.js';
+import { changedVia, type SameFile } from './via.js';
 
 export interface CreatePlanOptions {
   /** Chain files or directories, as for `validate`. Default `['chains']`. */
@@ -29,24 +20,12 @@ export interface CreatePlanOptions {
   checkRevision?: boolean;
 }
 
-/** One side of the comparison for one file. */
-interface Side {
-  /** Path from the repository root, with `/`. */
-  repoPath: string;
-  /** As cxchain names files: relative to the working directory. */
-  file: string;
-  bytes: Buffer;
-  /** The document, when it parses as YAML into a mapping. */
-  data?: PlainObject;
-  source?: ChainSource;
-  chainId: string | null;
-}
-
 /**
  * `cxchain plan` (SPEC 4, 8): the chains under `paths` now, against the same paths at `base`.
  * Chains are matched by path, then by `chain_id` (a moved file is the same chain); everything in
  * the working tree is validated; a changed chain must raise its `revision`, as Helm's chart-testing
- * requires a version bump.
+ * requires a version bump. A chain whose file is the same but a chain it uses is not is `changed`
+ * with `via` (SPEC 3.3), and needs no bump of its own.
  */
 export async function createPlan(options: CreatePlanOptions): Promise<PlanResult> {
   const cwd = options.cwd ?? process.cwd();
@@ -83,11 +62,16 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
   const loader = createChainLoader({ cwd, roots: givenRoots(paths, cwd) });
   const loaded = headFiles.size > 0 ? loader.load([...headFiles]) : { chains: [], diagnostics: [], files: [] };
   const validFiles = new Set(loaded.chains.map((c) => c.file));
-  const head = [...headFiles].map((file) => headSide(cwd, file, toRepoPath(file), loader.loaded(file)?.parsed));
+  const sideNow = (file: string) => headSide(cwd, file, toRepoPath(file), loader.loaded(file)?.parsed);
+  // What cannot be read at all was reported by the loader; here it only compares as empty.
+  const head = [...headFiles].map(
+    (file) => sideNow(file) ?? sideOf(file, toRepoPath(file), Buffer.alloc(0), loader.loaded(file)?.parsed),
+  );
   const base = await baseSides(repo, baseFiles, toFile);
 
   const entries: PlanEntry[] = [];
   const revisionProblems: RevisionProblem[] = [];
+  const same: (SameFile & { entry: PlanEntry })[] = [];
   for (const [before, after] of pair(base, head)) {
     const entry = compare(before, after, after ? validFiles.has(after.file) : null);
     entries.push(entry);
@@ -95,7 +79,29 @@ export async function createPlan(options: CreatePlanOptions): Promise<PlanResult
       const problem = revisionProblem(entry, after.source);
       if (problem) revisionProblems.push(problem);
     }
+    if (before && after && (entry.status === 'unchanged' || entry.status === 'moved'))
+      same.push({ before, after, entry });
   }
+  // SPEC 3.3: changed through a chain it uses. No revision problem: the chain's own file did not
+  // change, and the child's own entry carries the child's revision check.
+  const headByFile = new Map(head.map((side) => [side.file, side]));
+  const via = await changedVia(same, {
+    repo,
+    commit,
+    cwd,
+    root: resolve(cwd, relative(physicalCwd, repo.root)),
+    head: loader,
+    baseBlobs: new Map(base.map((side) => [side.repoPath, side.bytes])),
+    toRepoPath,
+    headSideOf: (file) => headByFile.get(file) ?? sideNow(file),
+  });
+  same.forEach(({ entry }, i) => {
+    const files = via[i] ?? [];
+    if (files.length === 0) return;
+    entry.status = 'changed';
+    // Named as plan names every file: from the working directory, `../` included.
+    entry.via = files.map((file) => toFile(toRepoPath(file))).sort();
+  });
   entries.sort(byStatusThenFile);
   const diagnostics = [...pathDiagnostics, ...loaded.diagnostics];
   const count = (status: PlanStatus) => entries.filter((e) => e.status === status).length;
@@ -125,40 +131,13 @@ function isChainPathUnder(path: string, scope: string): boolean {
   return /\.ya?ml$/i.test(below) && segments.every((s) => !s.startsWith('.') && s !== 'node_modules');
 }
 
-function sideOf(file: string, repoPath: string, bytes: Buffer, parsed: ParsedFile | undefined): Side {
-  const data = isPlainObject(parsed?.data) ? parsed.data : undefined;
-  const side: Side = { repoPath, file, bytes, chainId: typeof data?.chain_id === 'string' ? data.chain_id : null };
-  if (data) side.data = data;
-  if (parsed?.source) side.source = parsed.source;
-  return side;
-}
-
-function headSide(cwd: string, file: string, repoPath: string, parsed: ParsedFile | undefined): Side {
-  const text = parsed?.source?.text;
-  if (text !== undefined) return sideOf(file, repoPath, Buffer.from(text, 'utf8'), parsed);
-  // Not text the loader could parse (too large, not UTF-8): compared as bytes. What cannot be
-  // read at all was reported by the loader; here it only compares as empty.
-  const read = readRegularFile(resolve(cwd, file), file);
-  return sideOf(file, repoPath, 'bytes' in read ? read.bytes : Buffer.alloc(0), parsed);
-}
-
 async function baseSides(
   repo: GitRepo,
   files: ReadonlyMap<string, string>,
   toFile: (repoPath: string) => string,
 ): Promise<Side[]> {
   const blobs = await repo.readBlobs([...files.values()]);
-  return [...files].map(([repoPath, oid]) => {
-    const bytes = blobs.get(oid) ?? Buffer.alloc(0);
-    const file = toFile(repoPath);
-    // Files over the limit are not parsed (SPEC 3.1); such a chain is compared as text only.
-    return sideOf(
-      file,
-      repoPath,
-      bytes,
-      bytes.length > MAX_FILE_BYTES ? undefined : parseChainText(file, bytes.toString('utf8')),
-    );
-  });
+  return [...files].map(([repoPath, oid]) => blobSide(toFile(repoPath), repoPath, blobs.get(oid) ?? Buffer.alloc(0)));
 }
 
 /** Pairs the two sides: same path (unless the chain_id changed), then same chain_id (a move). */
@@ -205,9 +184,7 @@ function compare(before: Side | undefined, after: Side | undefined, valid: boole
   if (!after) return { ...entry, status: 'removed' };
   const moved = before.repoPath !== after.repoPath;
   if (moved) entry.previous_file = before.file;
-  // Comments and layout are not changes of the chain: compare what the YAML means.
-  if (before.bytes.equals(after.bytes) || (before.data && after.data && deepEqual(before.data, after.data)))
-    return { ...entry, status: moved ? 'moved' : 'unchanged' };
+  if (isSameChain(before, after)) return { ...entry, status: moved ? 'moved' : 'unchanged' };
   if (!before.data || !after.data) {
     return {
       ...entry,

@@ -46,6 +46,13 @@ export interface PlanEntry {
   step_changes: StepChange[];
   /** Why the chain could not be compared step by step (a side that does not parse). */
   note?: string;
+  /**
+   * Only on a `changed` chain whose own file is the same as at the base (SPEC 3.3): the files it
+   * uses, directly or through other chains, that were changed, added or removed since the base,
+   * named like `file` and sorted. Such a chain needs no `revision` bump; each of these files is
+   * checked on its own entry. Absent when the chain's own file changed.
+   */
+  via?: string[];
 }
 
 /** What a change touches, for a reader skimming the plan (the issue's "payload/directive/timeout"). */

@@ -1,3 +1,4 @@
+import { dirname, relative, sep } from 'node:path';
 import type { FieldChange, PlanEntry, PlanResult, PlanStatus, RevisionProblem, StepChange } from '../plan/index.js';
 import { formatDiagnosticsText } from './diagnostics.js';
 import { PLAIN as plain, type TextStyle as Style } from './text-style.js';
@@ -44,6 +45,14 @@ const STATUS_MARK: Readonly<Record<PlanStatus, string>> = {
   removed: '-',
   unchanged: '=',
 };
+
+/**
+ * The files a chain changed through (SPEC 3.3: `changed (via lib/crm-sync.yaml)`), each named from
+ * the chain's own folder, as its `uses:` names them.
+ */
+export function viaFiles(e: PlanEntry): string[] {
+  return (e.via ?? []).map((file) => relative(dirname(e.file), file).split(sep).join('/'));
+}
 
 function revisionText(e: PlanEntry): string {
   const { before, after } = e.revision;
@@ -92,7 +101,9 @@ export function formatPlanText(plan: PlanResult, style: Style = plain): string {
     unchanged: style.dim,
   } as const;
   for (const e of shown) {
-    const where = e.previous_file ? `${e.file} (was ${e.previous_file})` : e.file;
+    const was = e.previous_file ? ` (was ${e.previous_file})` : '';
+    const via = e.via ? ` (via ${viaFiles(e).join(', ')})` : '';
+    const where = `${e.file}${was}${via}`;
     out.push(
       `  ${colour[e.status](`${STATUS_MARK[e.status]} ${e.status.padEnd(7)}`)}  ${(e.chain_id ?? '?').padEnd(idWidth)}  ${where}  ${style.dim(`${revisionText(e)}, ${stepsText(e)}`)}`,
     );
@@ -182,6 +193,7 @@ function changeCounts(e: PlanEntry): string {
   if (e.status === 'added') return 'new chain';
   if (e.status === 'removed') return 'chain removed';
   if (e.status === 'moved') return 'file moved';
+  if (e.via) return `via ${viaFiles(e).map(mdCode).join(', ')}`;
   const count = (kind: StepChange['kind']) => e.step_changes.filter((c) => c.kind === kind).length;
   const parts = [
     count('added') && `${count('added')} added`,

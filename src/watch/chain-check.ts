@@ -11,7 +11,9 @@ export type Checked =
   /** Not a file that can be read: a FIFO, socket or device (never opened), or permission denied. */
   | { kind: 'ignored'; diagnostic: Diagnostic }
   /** A valid chain; it can run when `problems` (inputs or variables missing) is empty. */
-  | { kind: 'valid'; chain: ChainModel; inputs: Record<string, unknown>; problems: string[] };
+  | { kind: 'valid'; chain: ChainModel; inputs: Record<string, unknown>; problems: string[] }
+  /** A valid `call_only` chain: it runs only as a step of the chains that use it (SPEC 3.3), so its inputs come from their `with:`. */
+  | { kind: 'call_only'; chain: ChainModel };
 
 export interface ChainCheckerOptions {
   /** Base of the display names files are checked under. */
@@ -51,6 +53,7 @@ export function createChainChecker(options: ChainCheckerOptions) {
       const shown = new Set(loader.filesOf(file));
       return { kind: 'invalid', diagnostics: loaded.diagnostics.filter((d) => shown.has(d.file)) };
     }
+    if (chain.callOnly) return { kind: 'call_only', chain };
     const declared = Object.entries(options.inputs).filter(([name]) =>
       chain.inputs.some((input) => input.name === name),
     );
@@ -68,9 +71,12 @@ export function createChainChecker(options: ChainCheckerOptions) {
       const index = known.indexOf(file);
       if (index >= 0) known.splice(index, 1);
     },
-    /** The chain files that use `file`, directly or through others (SPEC 3.3: a saved child re-runs them). */
+    /**
+     * The watched chain files that use `file`, directly or through others, as of the last check
+     * (SPEC 3.3: a saved child re-runs them). Chains met only as children are not among them.
+     */
     callersOf(file: string): string[] {
-      return loader.callersOf(file);
+      return loader.callersOf(file).filter((caller) => known.includes(caller) && exists(caller));
     },
     /** `--input` names no valid chain declares (yet). */
     unusedInputs(chains: readonly ChainModel[]): string[] {

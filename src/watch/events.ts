@@ -10,7 +10,11 @@ export type CancelReason =
   /** Its file was deleted or moved away. */
   | 'deleted'
   /** The session was closed (`q`, Ctrl-C, SIGTERM). */
-  | 'closed';
+  | 'closed'
+  /** A chain it uses changed and is valid with it: the run is started again (SPEC 3.3). */
+  | 'child_changed'
+  /** A chain it uses changed or went away, and it cannot run as it is now. */
+  | 'child_invalid';
 
 /** A valid chain that cannot run as it is, with what a person must do about it. */
 export interface InputProblems {
@@ -20,14 +24,26 @@ export interface InputProblems {
 
 /** What a watch session reports; the CLI turns these into lines, the session prints nothing. */
 export type WatchEvent =
-  /** A file changed and is not a valid chain; watching goes on. */
-  | { type: 'invalid'; file: string; diagnostics: Diagnostic[] }
+  /**
+   * A file changed and is not a valid chain; watching goes on. `because` is the chain file whose
+   * change (or deletion) made it so, when that is a chain it uses (SPEC 3.3); `diagnostics` then
+   * leaves out those the same change already reported for that file.
+   */
+  | { type: 'invalid'; file: string; diagnostics: Diagnostic[]; because?: string }
+  /**
+   * A `call_only` file changed and is valid. It never runs on its own (SPEC 3.3); `callers` are
+   * the watched chain files that use it, directly or not, which are checked and run again next.
+   */
+  | { type: 'call_only'; chain: ChainModel; callers: string[] }
   /** A file changed to a valid chain that still cannot run (a required `--input` or a variable is missing). */
   | ({ type: 'needs_inputs' } & InputProblems)
-  /** A chain changed while another one runs; it runs when that one ends. */
-  | { type: 'queued'; chain: ChainModel; behind: ChainModel }
-  /** `restart` is true when this run replaces a run of the same file cancelled by the change. */
-  | { type: 'run_start'; chain: ChainModel; restart: boolean }
+  /** A chain changed while another one runs; it runs when that one ends. `via`: as in `run_start`. */
+  | { type: 'queued'; chain: ChainModel; behind: ChainModel; via?: string }
+  /**
+   * `restart` is true when this run replaces a run of the same file cancelled by the change.
+   * `via` is the saved chain file it uses that made it run, when its own file did not change.
+   */
+  | { type: 'run_start'; chain: ChainModel; restart: boolean; via?: string }
   /** `cancelled` says why the run was cut short, or null when the chain ended by itself. */
   | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: CancelReason | null }
   /** A watched chain file disappeared (deleted, or renamed: the new name arrives as a change). */

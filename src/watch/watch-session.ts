@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { discoverChainFiles, pathProblem, type ChainModel, type Diagnostic } from '../chain/index.js';
 import type { ChainResult } from '../engine/index.js';
-import { createChainChecker } from './chain-check.js';
+import { createChainChecker, type Checked } from './chain-check.js';
 import type { CancelReason, InputProblems, WatchEvent } from './events.js';
 import { watchChainFiles } from './file-watcher.js';
 
@@ -41,6 +41,9 @@ export function resolveWatchOptions(options: WatchSessionOptions): ResolvedOptio
   };
 }
 
+/** One diagnostic, as a key: the same problem met through two chains is reported once. */
+const keyOf = (d: Diagnostic) => `${d.code}@${d.file}:${d.line}:${d.column}:${d.message}`;
+
 const isFolder = (path: string) => {
   try {
     return statSync(path).isDirectory();
@@ -53,7 +56,10 @@ const isFolder = (path: string) => {
 export interface WatchStart {
   /** Every chain file found, in discovery order. */
   files: string[];
-  /** The valid chains (a second file with a chain id already seen is not among them). */
+  /**
+   * The valid chains (a second file with a chain id already seen is not among them), `call_only`
+   * ones included: those are never run on their own.
+   */
   chains: ChainModel[];
   /** Problems of the paths and files, as `validate` reports them. */
   diagnostics: Diagnostic[];
@@ -67,7 +73,7 @@ export interface WatchStart {
 
 export interface WatchSession {
   readonly start: WatchStart;
-  /** Queues every valid chain that can run (`--run-on-start`); they run one after another. */
+  /** Queues every valid chain that can run (`--run-on-start`), `call_only` ones left out; they run one after another. */
   runAll(): void;
   /** Stops watching, cancels the run in flight and waits for it to end (its `run_end` included). */
   close(): Promise<void>;
@@ -76,6 +82,8 @@ export interface WatchSession {
 interface Pending {
   chain: ChainModel;
   inputs: Record<string, unknown>;
+  /** The saved file it uses that made it run, when its own file did not change. */
+  via?: string;
 }
 
 interface Running extends Pending {
@@ -91,6 +99,10 @@ interface Running extends Pending {
  * chain cancels that run and starts it again first; a change to another chain queues it. The
  * latest version of a file is what runs; a file that turns invalid or is deleted leaves the queue
  * (and cancels its run).
+ *
+ * SPEC 3.3: a saved (or deleted) file is checked again with the watched chains that use it, and
+ * those run again with it as a top-level chain would; a `call_only` file is checked and reported,
+ * never run on its own.
  */
 export async function startWatchSession(input: WatchSessionOptions): Promise<WatchSession> {
   const options = resolveWatchOptions(input);
@@ -121,7 +133,8 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
     if (!next) return;
     const running: Running = { ...next, controller: new AbortController() };
     current = running;
-    onEvent({ type: 'run_start', chain: next.chain, restart: restarts.delete(next.chain.file) });
+    const restart = restarts.delete(next.chain.file);
+    onEvent({ type: 'run_start', chain: next.chain, restart, ...(next.via ? { via: next.via } : {}) });
     running.done = options
       .run(next.chain, { inputs: next.inputs, signal: running.controller.signal })
       .then(
@@ -142,23 +155,29 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
       });
   };
 
-  const changed = (path: string) => {
-    const file = display(path);
-    const checked = checker.check(file);
+  /**
+   * Queues the file just checked, or says why it cannot run. `via`: the saved file it uses, when
+   * that is why it was checked; `shown` keeps the diagnostics this change already reported.
+   */
+  const settle = (file: string, checked: Exclude<Checked, { kind: 'call_only' }>, shown: Set<string>, via?: string) => {
     if (checked.kind === 'gone') return; // its unlink is on the way
     if (checked.kind !== 'valid' || checked.problems.length > 0) {
       dequeue(file);
-      cancel(file, 'invalid');
-      if (checked.kind === 'invalid') onEvent({ type: 'invalid', file, diagnostics: checked.diagnostics });
-      else if (checked.kind === 'ignored') onEvent({ type: 'ignored', file, diagnostic: checked.diagnostic });
-      else onEvent({ type: 'needs_inputs', chain: checked.chain, problems: checked.problems });
+      cancel(file, via ? 'child_invalid' : 'invalid');
+      if (checked.kind === 'invalid') {
+        const fresh = checked.diagnostics.filter((d) => !shown.has(keyOf(d)));
+        for (const d of checked.diagnostics) shown.add(keyOf(d));
+        onEvent({ type: 'invalid', file, diagnostics: fresh, ...(via ? { because: via } : {}) });
+      } else if (checked.kind === 'ignored') onEvent({ type: 'ignored', file, diagnostic: checked.diagnostic });
+      else if (checked.kind === 'valid')
+        onEvent({ type: 'needs_inputs', chain: checked.chain, problems: checked.problems });
       return;
     }
-    const pending: Pending = { chain: checked.chain, inputs: checked.inputs };
+    const pending: Pending = { chain: checked.chain, inputs: checked.inputs, ...(via ? { via } : {}) };
     const index = queue.findIndex((p) => p.chain.file === file);
     if (current?.chain.file === file) {
       // SPEC 7: a change during a run cancels that run and starts it again, before anything queued.
-      cancel(file, 'changed');
+      cancel(file, via ? 'child_changed' : 'changed');
       restarts.add(file);
       if (index >= 0) queue.splice(index, 1);
       queue.unshift(pending);
@@ -166,18 +185,45 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
       queue[index] = pending;
     } else {
       queue.push(pending);
-      if (current) onEvent({ type: 'queued', chain: checked.chain, behind: current.chain });
+      if (current) onEvent({ type: 'queued', chain: checked.chain, behind: current.chain, ...(via ? { via } : {}) });
     }
+  };
+
+  /** SPEC 3.3: the watched chains that use `file` are checked again with it, and run again if they can. */
+  const recheckCallers = (file: string, callers: readonly string[], shown: Set<string>) => {
+    for (const caller of callers) {
+      const checked = checker.check(caller);
+      // A call_only chain in between runs with the chains that use it, which are callers too.
+      if (checked.kind !== 'call_only') settle(caller, checked, shown, file);
+    }
+  };
+
+  const changed = (path: string) => {
+    const file = display(path);
+    const checked = checker.check(file);
+    if (checked.kind === 'gone') return; // its unlink is on the way
+    const callers = checker.callersOf(file);
+    const shown = new Set<string>();
+    if (checked.kind === 'call_only') {
+      // Never run on its own; it may have been a top-level chain until this save.
+      dequeue(file);
+      cancel(file, 'invalid');
+      onEvent({ type: 'call_only', chain: checked.chain, callers });
+    } else settle(file, checked, shown);
+    recheckCallers(file, callers, shown);
     pump();
   };
 
   const removed = (path: string) => {
     const file = display(path);
+    const callers = checker.callersOf(file);
     checker.forget(file);
     dequeue(file);
     restarts.delete(file);
     cancel(file, 'deleted');
     onEvent({ type: 'deleted', file });
+    recheckCallers(file, callers, new Set());
+    pump();
   };
 
   const discovered = await discoverChainFiles(options.paths, { cwd });
@@ -190,16 +236,25 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
     unusedInputs: [],
   };
   const runnable: Pending[] = [];
+  // A chain invalid because of a chain it uses shows that file's problems too: each is said once.
+  const said = new Set(start.diagnostics.map(keyOf));
+  const say = (d: Diagnostic) => {
+    if (said.has(keyOf(d))) return;
+    said.add(keyOf(d));
+    start.diagnostics.push(d);
+  };
   for (const file of discovered.files) {
     const checked = checker.check(file);
-    if (checked.kind === 'invalid') start.diagnostics.push(...checked.diagnostics);
-    if (checked.kind === 'ignored') start.diagnostics.push(checked.diagnostic);
+    if (checked.kind === 'invalid') checked.diagnostics.forEach(say);
+    if (checked.kind === 'ignored') say(checked.diagnostic);
+    // A call_only chain is validated and listed, never run on its own (SPEC 3.3).
+    if (checked.kind === 'call_only') start.chains.push(checked.chain);
     if (checked.kind !== 'valid') continue;
     start.chains.push(checked.chain);
     if (checked.problems.length) start.needsInputs.push({ chain: checked.chain, problems: checked.problems });
     else runnable.push({ chain: checked.chain, inputs: checked.inputs });
   }
-  start.unusedInputs = checker.unusedInputs(start.chains);
+  start.unusedInputs = checker.unusedInputs(start.chains.filter((c) => !c.callOnly));
 
   // Said once per path: discovery may have said it already, and chokidar says it on every retry.
   const unreadable = new Set(start.diagnostics.filter((d) => d.code === 'path.unreadable').map((d) => d.file));

@@ -13,7 +13,11 @@ export interface ListOptions {
   followSymlinks?: boolean;
 }
 
-/** One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0). */
+/**
+ * One row per valid chain; invalid files are reported on stderr and left out (SPEC 4: exit 0).
+ * `call_only` chains are listed and marked (SPEC 3.3): a matrix that runs files one by one leaves
+ * them out (`run` would only say there is nothing to run).
+ */
 export async function listCommand(paths: string[], options: ListOptions, ctx: CommandContext): Promise<number> {
   const result = await validateShard(paths, options.shard, {
     cwd: ctx.cwd,
@@ -29,6 +33,7 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
     revision: c.revision ?? null,
     steps: c.steps,
     description: c.description ?? null,
+    call_only: c.callOnly,
   }));
   if (options.json) {
     // One line, so `echo "chains=$(cxchain list --json)" >> "$GITHUB_OUTPUT"` feeds a matrix as is.
@@ -39,7 +44,7 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
     // A file name is text from the file system: a newline in it must not start a line of its own.
     for (const r of rows)
       ctx.stdout.write(
-        `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${neutralize(r.file)}\n`,
+        `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${neutralize(r.file)}${r.call_only ? `  ${ctx.style.dim('(call_only)')}` : ''}\n`,
       );
   }
   const invalid = new Set(result.diagnostics.map((d) => d.file));

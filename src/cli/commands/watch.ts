@@ -24,6 +24,8 @@ const CANCELLED_BECAUSE: Record<CancelReason, string> = {
   invalid: 'its file changed and cannot run as it is',
   deleted: 'its file was deleted',
   closed: 'quitting',
+  child_changed: 'a chain it uses changed; running it again',
+  child_invalid: 'a chain it uses changed, and it cannot run as it is',
 };
 
 /**
@@ -66,8 +68,20 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     const onEvent = (event: WatchEvent) => {
       switch (event.type) {
         case 'invalid':
-          say(`\n${time()} ${style.red('✖')} ${neutralize(event.file)} is not a valid chain; fix it and save again`);
+          say(
+            event.because
+              ? `\n${time()} ${style.red('✖')} ${neutralize(event.file)} cannot run after the change to ${neutralize(event.because)}:`
+              : `\n${time()} ${style.red('✖')} ${neutralize(event.file)} is not a valid chain; fix it and save again`,
+          );
           ctx.stdout.write(formatDiagnosticsText(event.diagnostics, { style }));
+          break;
+        case 'call_only':
+          say(
+            `\n${time()} ${style.green('✔')} ${event.chain.chainId} ${style.dim(`(${neutralize(event.chain.file)})`)} is valid; it is call_only, so it runs only inside the chains that use it` +
+              (event.callers.length
+                ? `: ${event.callers.map(neutralize).join(', ')}`
+                : ', and no watched chain uses it'),
+          );
           break;
         case 'needs_inputs':
           say(
@@ -76,11 +90,14 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
           for (const problem of event.problems) say(`  ${neutralize(problem)}`);
           break;
         case 'queued':
-          say(`${time()} ${style.dim('…')} ${event.chain.chainId} changed; it runs when ${event.behind.chainId} ends`);
+          say(
+            `${time()} ${style.dim('…')} ${event.chain.chainId} ${event.via ? `uses ${neutralize(event.via)}, which changed` : 'changed'}; it runs when ${event.behind.chainId} ends`,
+          );
           break;
         case 'run_start':
           say(
-            `\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${neutralize(event.chain.file)})`)}`,
+            `\n${time()} ${style.cyan('▶')} ${event.restart ? 'running again' : 'running'} ${event.chain.chainId} ${style.dim(`(${neutralize(event.chain.file)})`)}` +
+              (event.via ? `: it uses ${neutralize(event.via)}, which changed` : ''),
           );
           break;
         case 'run_end':
@@ -166,8 +183,10 @@ function printHeader(
     say(`${style.yellow('!')} --input ${name}: no valid chain declares this input (yet)`);
   const files = start.files.length;
   const invalid = files - start.chains.length;
+  const callOnly = start.chains.filter((c) => c.callOnly).length;
   say(
     `${style.bold('watching')} ${(paths.length ? paths : ['chains']).join(', ')}: ${files} chain file${files === 1 ? '' : 's'}` +
+      `${callOnly ? ` (${callOnly} call_only, run only inside the chains that use ${callOnly === 1 ? 'it' : 'them'})` : ''}` +
       `${invalid ? `, ${style.red(`${invalid} invalid`)}` : ''}; runs go to ${how.target}`,
   );
   const quit = how.interactive ? 'press q to quit' : 'Ctrl-C to quit';
