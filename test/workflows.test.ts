@@ -225,6 +225,41 @@ describe('changed-chains.sh: what a push to main runs', () => {
   });
 });
 
+describe('changed-chains.sh: a changed child runs the chains that use it (SPEC 3.3)', () => {
+  test('callers are listed, directly or through others, block or flow style; a deleted child lists its callers', async () => {
+    const child = (id: string) => `version: 1\nchain_id: ${id}\ncall_only: true\nsteps:\n  - action_id: da-echo\n`;
+    const { dir, cleanup } = await tempDir({
+      'chains/lib/crm.yaml': child('crm'),
+      'chains/lib/gone.yaml': child('gone'),
+      'chains/lib/mid.yaml': `version: 1\nchain_id: mid\ncall_only: true\nsteps:\n  - { id: c, uses: "./crm.yaml" }\n`,
+      'chains/parent.yaml': `version: 1\nchain_id: parent\nsteps:\n  - id: crm\n    uses: ./lib/crm.yaml\n`,
+      'chains/grand.yaml': `version: 1\nchain_id: grand\nsteps:\n  - { id: m, uses: ./lib/mid.yaml }\n`,
+      'chains/other.yaml': `version: 1\nchain_id: other\nsteps:\n  - id: g\n    uses: './lib/gone.yaml'\n`,
+      'chains/alone.yaml': `version: 1\nchain_id: alone\nsteps:\n  - action_id: da-echo\n`,
+    });
+    try {
+      git(dir, 'init', '-q', '-b', 'main');
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', 'one');
+      const before = git(dir, 'rev-parse', 'HEAD');
+      await writeFile(join(dir, 'chains/lib/crm.yaml'), `${child('crm')}# changed\n`);
+      git(dir, 'commit', '-q', '-am', 'two');
+      const after = git(dir, 'rev-parse', 'HEAD');
+      assert.deepEqual(changedChains(dir, before, after, 'chains').files, [
+        'chains/grand.yaml',
+        'chains/lib/crm.yaml',
+        'chains/lib/mid.yaml',
+        'chains/parent.yaml',
+      ]);
+      await rm(join(dir, 'chains/lib/gone.yaml'));
+      git(dir, 'commit', '-q', '-am', 'three');
+      assert.deepEqual(changedChains(dir, after, git(dir, 'rev-parse', 'HEAD'), 'chains').files, ['chains/other.yaml']);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe("the composite action's script", () => {
   const action = parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } };
   const script = action.runs.steps.find((s) => s.run?.includes('node "$cli"'))?.run ?? '';
