@@ -281,15 +281,27 @@ export function leakWindows(secrets: readonly string[], min = 8): Set<string> {
 }
 
 /**
+ * An escape cxchain's neutraliser writes for a control character (`\x00`, `\u2028`), however often
+ * its backslash was escaped again. Not `\t` or `\n`: those are also how JSON spells a secret's own
+ * whitespace, which must still count.
+ */
+const WRITTEN_ESCAPE = /\\+(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})/g;
+
+/**
  * The first piece of a secret found in `text`, with some context, or undefined. One pass over the
- * text with a set of pieces, so a run's many-megabyte outputs are searched in linear time.
+ * text with a set of pieces, so a run's many-megabyte outputs are searched in linear time. A match
+ * that takes characters of an escape cxchain wrote is no piece of the secret: a secret cut by NULs
+ * every 3 characters shows as `a00\x007d…`, and the `00` of `\x00` beside a secret's `7d…` is not
+ * the secret's `007d…`.
  */
 export function findLeak(text: string, windows: ReadonlySet<string>): string | undefined {
   const lengths = [...new Set([...windows].map((w) => w.length))];
+  const escaped = new Uint8Array(text.length);
+  for (const m of text.matchAll(WRITTEN_ESCAPE)) escaped.fill(1, m.index, m.index + m[0].length);
   for (let at = 0; at < text.length; at++)
     for (const length of lengths) {
       const w = text.slice(at, at + length);
-      if (windows.has(w))
+      if (windows.has(w) && !escaped.subarray(at, at + length).includes(1))
         return `${JSON.stringify(w)} at ${at}: …${JSON.stringify(text.slice(Math.max(0, at - 40), at + 40))}…`;
     }
   return undefined;
