@@ -635,6 +635,10 @@ const CASES: Record<string, Case> = {
       ],
     ],
   },
+  'uses: a name too long for any file, quoted short': {
+    files: { 'p.yaml': parent('p', `./${'x'.repeat(300)}.yaml`) },
+    expect: [['chain.uses_not_found', 'p.yaml', 5, 11, /^`uses: \.\/x{198}…`: there is no file x{200}…$/]],
+  },
   'uses: a % is a character like any other, never decoded': {
     files: {
       'p.yaml': parent('p', './lib/%2e%2e/c.yaml', './lib/50%.yaml'),

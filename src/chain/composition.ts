@@ -157,7 +157,7 @@ function childInvalid(edge: ChildEdge, childErrors: readonly Diagnostic[], cause
 
 function usesOf(edge: ChildEdge): string {
   const step = edge.parent.semantic?.chain.steps[edge.stepIndex];
-  return step?.kind === 'chain' ? step.uses : '';
+  return step?.kind === 'chain' ? clip(step.uses) : '';
 }
 
 /**
@@ -173,6 +173,13 @@ function followedSteps(file: LoadedFile): ChainStepOf<Template>[] {
     const { line, column } = positionOf(source, ['steps', step.index, 'uses']);
     return refused.has(`${line}:${column}`) ? [] : [step];
   });
+}
+
+/** Past this many characters, a path in a message is cut. */
+const MAX_PATH_SHOWN = 200;
+
+function clip(path: string): string {
+  return path.length > MAX_PATH_SHOWN ? `${path.slice(0, MAX_PATH_SHOWN)}…` : path;
 }
 
 /** A character no file name holds: a NUL ends a path for the system, the others hide in output. */
@@ -192,6 +199,8 @@ function resolveChild(
   report: Report,
 ): LoadedFile | undefined {
   const where: DocPath = ['steps', step.index, 'uses'];
+  // A hostile path may be kilobytes long: messages quote its start.
+  const uses = clip(step.uses);
   const refuse = (code: DiagnosticCode, message: string, hint?: string) => {
     report(parent, at(parent, code, where, message, hint));
     return undefined;
@@ -202,7 +211,7 @@ function resolveChild(
   if (control !== undefined)
     return refuse(
       'chain.uses_not_found',
-      `\`uses: ${JSON.stringify(step.uses)}\` holds the control character U+${control.toString(16).toUpperCase().padStart(4, '0')}, which no chain file's name can hold`,
+      `\`uses: ${JSON.stringify(uses)}\` holds the control character U+${control.toString(16).toUpperCase().padStart(4, '0')}, which no chain file's name can hold`,
       `write the path of a chain file; ${relativeHint}`,
     );
   const path = resolve(dirname(parent.path), step.uses);
@@ -215,19 +224,19 @@ function resolveChild(
     ? 'a chain may only use chain files of its own repository: copy the child into it'
     : 'a chain may only use chain files inside the folder given: copy the child into it, or validate a folder that holds both';
   if (outside(path))
-    return refuse('chain.uses_outside_root', `\`uses: ${step.uses}\` leads to ${path}, outside ${rootName}`, confined);
+    return refuse('chain.uses_outside_root', `\`uses: ${uses}\` leads to ${clip(path)}, outside ${rootName}`, confined);
   if (ports.realpath) {
     const real = ports.realpath(path);
     if (real === undefined)
       return refuse(
         'chain.uses_not_found',
-        `\`uses: ${step.uses}\`: there is no file ${ports.display(path)}`,
+        `\`uses: ${uses}\`: there is no file ${clip(ports.display(path))}`,
         relativeHint,
       );
     if (outside(real))
       return refuse(
         'chain.uses_outside_root',
-        `\`uses: ${step.uses}\` leads, through a symbolic link, to ${real}, outside ${rootName}`,
+        `\`uses: ${uses}\` leads, through a symbolic link, to ${real}, outside ${rootName}`,
         confined,
       );
   }
@@ -237,10 +246,10 @@ function resolveChild(
   const unread = child.parsed.source ? undefined : child.own.find((d) => /^path\.|^file\.read_error$/.test(d.code));
   if (!unread) return child;
   if (unread.code === 'path.not_found')
-    return refuse('chain.uses_not_found', `\`uses: ${step.uses}\`: there is no file ${child.file}`, relativeHint);
+    return refuse('chain.uses_not_found', `\`uses: ${uses}\`: there is no file ${clip(child.file)}`, relativeHint);
   return refuse(
     'chain.child_invalid',
-    `\`uses: ${step.uses}\`: ${unread.message}`,
+    `\`uses: ${uses}\`: ${unread.message}`,
     unread.code === 'path.not_regular'
       ? 'point `uses:` at a chain file: a regular file whose name ends in .yaml or .yml'
       : unread.hint,

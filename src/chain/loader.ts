@@ -150,6 +150,9 @@ function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => !taken.has(`${d.code}@${d.line}:${d.column}`));
 }
 
+/** The errors of `realpath` that mean no file can be at that path. */
+const NOTHING_THERE = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ERR_INVALID_ARG_VALUE']);
+
 /** The disk, read the way `readChainPath` reads: never blocking on a FIFO, never throwing. */
 export function diskReader(cwd: string): ChainReader {
   return {
@@ -159,10 +162,8 @@ export function diskReader(cwd: string): ChainReader {
         return realpathSync.native(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        // A NUL in the path is no file either; any other failure is for the read to explain.
-        return code === 'ENOENT' || code === 'ENOTDIR' || code === undefined || code === 'ERR_INVALID_ARG_VALUE'
-          ? undefined
-          : path;
+        // A name too long or a NUL is no file either; any other failure is for the read to explain.
+        return code === undefined || NOTHING_THERE.has(code) ? undefined : path;
       }
     },
   };
