@@ -31,6 +31,21 @@ const FOREIGN_WORDS: ReadonlyMap<string, string> = new Map([
   ['undefined', 'null'],
 ]);
 
+/** The words YAML 1.1 read as booleans; YAML 1.2, and so cxchain, reads them as text. */
+const YAML11_BOOLEANS: ReadonlyMap<string, boolean> = new Map(
+  ['yes', 'on', 'no', 'off'].flatMap((w) =>
+    [w, w[0]?.toUpperCase() + w.slice(1), w.toUpperCase()].map((v) => [v, w === 'yes' || w === 'on'] as const),
+  ),
+);
+
+/** `if: yes` (or `'yes'`): what it looks like it means, and how to write it. */
+function yamlBooleanHint(word: string): string | undefined {
+  const value = YAML11_BOOLEANS.get(word);
+  return value === undefined
+    ? undefined
+    : `\`${word}\` is not a boolean (YAML 1.2 reads it as text): write \`${String(value)}\`, or a comparison such as \`steps.profile.status == 'success'\``;
+}
+
 /**
  * Parses the tokens of one expression into a tree: recursive descent over the usual precedence,
  * `!` above comparisons above `&&` above `||` (SPEC 3.5). A syntax error stops it and is the last
@@ -40,19 +55,27 @@ export function parseTokens(
   source: string,
   tokens: readonly Token[],
   allowOutput: boolean,
-): { root?: ConditionNode; references: ConditionReference[]; problems: ConditionProblem[] } {
+): {
+  root?: ConditionNode;
+  references: ConditionReference[];
+  referenceOffsets: number[];
+  problems: ConditionProblem[];
+} {
   const parser = new Parser(source, tokens, allowOutput);
+  const { references, referenceOffsets } = parser;
   try {
     const root = parser.parseWhole();
-    return { root, references: parser.references, problems: parser.problems };
+    return { root, references, referenceOffsets, problems: parser.problems };
   } catch (error) {
     if (!(error instanceof ConditionSyntaxError)) throw error;
-    return { references: parser.references, problems: [...parser.problems, error.problem] };
+    return { references, referenceOffsets, problems: [...parser.problems, error.problem] };
   }
 }
 
 class Parser {
   readonly references: ConditionReference[] = [];
+  /** Where each of `references` starts in the string. */
+  readonly referenceOffsets: number[] = [];
   readonly problems: ConditionProblem[] = [];
   private index = 0;
   private depth = 0;
@@ -196,6 +219,7 @@ class Parser {
             : `\`${root}\` is not a value: write true, false, null, a number, a 'quoted string' or a path starting with ${[...EXPRESSION_ROOTS, ...(this.allowOutput ? ['output'] : [])].join(', ')}`,
         token.offset,
         token.length,
+        yamlBooleanHint(root),
       );
     }
     const parsed = parseReference(token.text, token.text);
@@ -208,6 +232,7 @@ class Parser {
 
   private path(ref: ConditionReference, span: { offset: number; text: string }): ConditionNode {
     this.references.push(ref);
+    this.referenceOffsets.push(span.offset);
     return { kind: 'path', ref, ...span };
   }
 

@@ -9,6 +9,8 @@ export interface ParsedCondition {
   /** Absent when `problems` holds a syntax error; may hold placeholders when it holds path problems. */
   root?: ConditionNode;
   references: ConditionReference[];
+  /** Where each of `references` starts in the string (a `${{ }}` wrapper counts). */
+  referenceOffsets: number[];
   problems: ConditionProblem[];
 }
 
@@ -67,7 +69,7 @@ export function parseCondition(value: string, allowOutput: boolean): ParsedCondi
 }
 
 function failed(value: string, problem: ConditionProblem): ParsedCondition {
-  return { text: value.trim(), references: [], problems: [problem] };
+  return { text: value.trim(), references: [], referenceOffsets: [], problems: [problem] };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface CompiledCondition {
    * step or input, forward reference); with a syntax error, those before it.
    */
   references: ConditionReference[];
+  /** Where each of `references` starts in the YAML string (a `${{ }}` wrapper counts). */
+  referenceOffsets: number[];
   /** Every problem found: path and syntax problems, or once those are fixed, type problems. */
   problems: ConditionProblem[];
 }
@@ -35,6 +37,7 @@ export function compileCondition(value: unknown, options: CompileConditionOption
     return {
       condition: { source: text, text, root: { kind: 'literal', value, offset: 0, text } },
       references: [],
+      referenceOffsets: [],
       problems: [],
     };
   }
@@ -42,6 +45,7 @@ export function compileCondition(value: unknown, options: CompileConditionOption
     const type = valueTypeOf(value);
     return {
       references: [],
+      referenceOffsets: [],
       problems: [
         {
           code: 'expr.not_boolean',
@@ -52,10 +56,10 @@ export function compileCondition(value: unknown, options: CompileConditionOption
     };
   }
   const parsed = parseCondition(value, options.allowOutput);
-  const { root, references } = parsed;
-  if (!root || parsed.problems.length > 0) return { references, problems: parsed.problems };
+  const { root, references, referenceOffsets } = parsed;
+  if (!root || parsed.problems.length > 0) return { references, referenceOffsets, problems: parsed.problems };
   const problems = checkConditionTypes(root, options.typeOf);
   return problems.length > 0
-    ? { references, problems }
-    : { condition: { source: value, text: parsed.text, root }, references, problems };
+    ? { references, referenceOffsets, problems }
+    : { condition: { source: value, text: parsed.text, root }, references, referenceOffsets, problems };
 }

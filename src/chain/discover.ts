@@ -98,7 +98,7 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
 }
 
 /** The kind tests `Stats` and `Dirent` share. */
-type FileKind = Pick<Stats | Dirent, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+type FileKind = Pick<Stats | Dirent, 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
 
 /** Where a path came from, which decides what a person can do about it. */
 type Origin =
@@ -110,6 +110,8 @@ type Origin =
   | 'pipe';
 
 function kindOf(info: FileKind): string {
+  // A folder reaches here only where a file was named: a chain step's `uses:`.
+  if (info.isDirectory()) return 'a folder';
   if (info.isFIFO()) return 'a named pipe (FIFO)';
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice()) return 'a character device';

@@ -157,9 +157,7 @@ function compileString(value: string, docPath: DocPath, refs: LocatedReference[]
     last = start + match[0].length;
     const parsed = parseReference(match[0], match[1] ?? '');
     if (isProblem(parsed)) {
-      errors.push(
-        parsed.code === 'expr.syntax' ? { ...parsed, docPath } : { ...parsed, docPath, expression: match[0] },
-      );
+      errors.push({ ...parsed, docPath, expression: match[0] });
       parts.push(match[0]);
     } else {
       refs.push({ ref: parsed, docPath });

@@ -1,11 +1,18 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { compareDiagnostics, diagnostic, isWarning, type Diagnostic, type Position } from './diagnostics.js';
-import { checkComposition, type ChildEdge } from './composition.js';
+import {
+  compareDiagnostics,
+  diagnostic,
+  isWarning,
+  type Diagnostic,
+  type DiagnosticCode,
+  type Position,
+} from './diagnostics.js';
+import { checkComposition, type ChildEdge, type UsesRoot } from './composition.js';
 import type { ChainModel, StepModel } from './model.js';
 import { readChainPath } from './read.js';
 import { validateAgainstSchema } from './schema-errors.js';
-import { compileChain, type CompiledChain, type StepReference } from './semantics.js';
+import { compileChain, type CompiledChain, type OutputUse, type StepReference } from './semantics.js';
 import { positionOf, type ChainSource, type ParsedFile } from './source.js';
 
 /**
@@ -16,7 +23,9 @@ export interface ChainReader {
   read(file: string): ParsedFile;
   /**
    * The real path of an absolute path with every symbolic link resolved, undefined when there is
-   * nothing there. Readers without links (memory, git) leave it out.
+   * nothing there; the path itself when it cannot be resolved for another reason (a loop of links,
+   * a folder that cannot be entered), so that reading it says why. Readers without links (memory,
+   * git) leave it out.
    */
   realpath?(path: string): string | undefined;
 }
@@ -59,13 +68,28 @@ export interface LoadResult {
 /** One file as its own layers see it, before anything across files is checked. */
 export interface LoadedFile {
   file: string;
-  /** Absolute path: the file's identity, so two spellings of one child are parsed once. */
+  /**
+   * Absolute path with every symbolic link resolved: the file's identity, so two spellings of one
+   * child (or two links to it) are parsed once, and the folder its own `uses:` start from.
+   */
   path: string;
   parsed: ParsedFile;
   /** Errors and warnings of the YAML, schema and semantic layers. */
   own: Diagnostic[];
+  /**
+   * The chain as the semantic layer read it, present whenever the YAML gave a document, errors
+   * or not: the checks across files still follow its `uses:`, so every problem is said at once.
+   */
+  semantic?: SemanticView;
   /** Present when the file's own layers found no error. */
-  compiled?: { chain: CompiledChain; references: StepReference[]; positions: Position[]; at: Position };
+  compiled?: SemanticView & { positions: Position[]; at: Position };
+}
+
+/** What the checks across files read of one file's chain. */
+export interface SemanticView {
+  chain: CompiledChain;
+  references: StepReference[];
+  outputUses: OutputUse[];
 }
 
 export interface ChainLoader {
@@ -85,8 +109,15 @@ export interface ChainLoader {
   filesOf(file: string): string[];
 }
 
-/** A mistake two layers see differently is reported once, by the layer that explains it. */
-const SUPERSEDES = new Map([['chain.expression_in_action_id', 'schema.pattern']] as const);
+/**
+ * A mistake two layers see differently is reported once, by the layer that explains it: the
+ * stronger code, then the one it replaces at the same position.
+ */
+const SUPERSEDES: ReadonlyMap<DiagnosticCode, DiagnosticCode> = new Map([
+  ['chain.expression_in_action_id', 'schema.pattern'],
+  // `if: 5`: "a condition must be a boolean expression" says more than "must be a string or a boolean".
+  ['expr.not_boolean', 'schema.type'],
+]);
 
 /** The YAML, schema and semantic layers of one file (SPEC 3.1); no other file is looked at. */
 export function checkFile(file: string, path: string, parsed: ParsedFile): LoadedFile {
@@ -95,11 +126,15 @@ export function checkFile(file: string, path: string, parsed: ParsedFile): Loade
   const schema = validateAgainstSchema(data, source);
   const semantics = compileChain(data, source);
   const own = withoutRepeats([...parsed.diagnostics, ...schema, ...semantics.diagnostics]).sort(compareDiagnostics);
-  const loaded: LoadedFile = { file, path, parsed, own };
-  if (own.some((d) => !isWarning(d))) return loaded;
-  loaded.compiled = {
+  const semantic: SemanticView = {
     chain: semantics.chain,
     references: semantics.references,
+    outputUses: semantics.outputUses,
+  };
+  const loaded: LoadedFile = { file, path, parsed, own, semantic };
+  if (own.some((d) => !isWarning(d))) return loaded;
+  loaded.compiled = {
+    ...semantic,
     positions: semantics.chain.steps.map((step) => positionOf(source, ['steps', step.index])),
     at: positionOf(source, ['chain_id']),
   };
@@ -109,11 +144,14 @@ export function checkFile(file: string, path: string, parsed: ParsedFile): Loade
 function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const taken = new Set<string>();
   for (const d of diagnostics) {
-    const weaker = SUPERSEDES.get(d.code as 'chain.expression_in_action_id');
+    const weaker = SUPERSEDES.get(d.code);
     if (weaker) taken.add(`${weaker}@${d.line}:${d.column}`);
   }
   return diagnostics.filter((d) => !taken.has(`${d.code}@${d.line}:${d.column}`));
 }
+
+/** The errors of `realpath` that mean no file can be at that path. */
+const NOTHING_THERE = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ERR_INVALID_ARG_VALUE']);
 
 /** The disk, read the way `readChainPath` reads: never blocking on a FIFO, never throwing. */
 export function diskReader(cwd: string): ChainReader {
@@ -121,9 +159,11 @@ export function diskReader(cwd: string): ChainReader {
     read: (file) => readChainPath(resolve(cwd, file), file),
     realpath: (path) => {
       try {
-        return realpathSync(path);
-      } catch {
-        return undefined;
+        return realpathSync.native(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // A name too long or a NUL is no file either; any other failure is for the read to explain.
+        return code === undefined || NOTHING_THERE.has(code) ? undefined : path;
       }
     },
   };
@@ -134,17 +174,23 @@ export function createChainLoader(options: ChainLoaderOptions = {}): ChainLoader
   const cwd = options.cwd ?? process.cwd();
   const reader = options.reader ?? diskReader(cwd);
   const keepSource = options.keepSource ?? true;
-  const roots = (options.roots?.length ? options.roots : [cwd]).map((r) => resolve(cwd, r));
+  /** A path with its links resolved, compared with other resolved paths only. */
+  const real = (abs: string) => reader.realpath?.(abs) ?? abs;
+  const roots = (options.roots?.length ? options.roots : [cwd]).map((r) => real(resolve(cwd, r)));
+  /** Every file read, by real path. */
   const cache = new Map<string, LoadedFile>();
   const gitRoots = new Map<string, string | null>();
-  let lastEdges: ChildEdge[] = [];
 
   const display = (abs: string) => {
     const rel = relative(cwd, abs);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+    if (rel === '') return '.';
+    return !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
   };
+  /** How a file is named: as it was read, else relative to `cwd`. */
+  const nameOf = (path: string) => cache.get(path)?.file ?? display(path);
+  let graph = createGraph([], nameOf);
   const get = (file: string): LoadedFile => {
-    const path = resolve(cwd, file);
+    const path = real(resolve(cwd, file));
     let entry = cache.get(path);
     if (!entry) {
       entry = checkFile(file, path, reader.read(file));
@@ -152,6 +198,10 @@ export function createChainLoader(options: ChainLoaderOptions = {}): ChainLoader
     }
     return entry;
   };
+  /** The file as cached, under whichever name it was read. */
+  const known = (file: string) => cache.get(real(resolve(cwd, file))) ?? cache.get(resolve(cwd, file));
+  /** The identity of a file: its real path as last read, else as it resolves now. */
+  const keyOf = (file: string) => known(file)?.path ?? real(resolve(cwd, file));
   /** The git work tree holding `dir`, found by its `.git`; only the disk has one. */
   const gitRootOf = (dir: string): string | null => {
     if (!reader.realpath) return null;
@@ -162,11 +212,12 @@ export function createChainLoader(options: ChainLoaderOptions = {}): ChainLoader
     gitRoots.set(dir, found);
     return found;
   };
-  const rootOf = (path: string): string => {
+  const rootOf = (path: string): UsesRoot => {
     const git = gitRootOf(dirname(path));
-    if (git) return git;
-    const given = roots.filter((r) => path === r || path.startsWith(r + sep)).sort((a, b) => b.length - a.length)[0];
-    return given ?? dirname(path);
+    if (git) return { dir: git, git: true };
+    // The widest folder given that holds the file: the same answer however the file was reached.
+    const given = roots.filter((r) => path === r || path.startsWith(r + sep)).sort((a, b) => a.length - b.length)[0];
+    return { dir: given ?? dirname(path), git: false };
   };
 
   return {
@@ -178,7 +229,7 @@ export function createChainLoader(options: ChainLoaderOptions = {}): ChainLoader
         rootOf,
         realpath: reader.realpath?.bind(reader),
       });
-      lastEdges = composition.edges;
+      graph = createGraph(composition.edges, nameOf);
       const models = new Map<LoadedFile, ChainModel | null>();
       const modelOf = (entry: LoadedFile): ChainModel | null => {
         const known = models.get(entry);
@@ -209,31 +260,51 @@ export function createChainLoader(options: ChainLoaderOptions = {}): ChainLoader
       );
     },
     invalidate(file) {
-      cache.delete(resolve(cwd, file));
+      // A link may point elsewhere by now: forget the file under its old real path and its new one.
+      const entry = known(file);
+      if (entry) cache.delete(entry.path);
+      cache.delete(real(resolve(cwd, file)));
     },
     loaded(file) {
-      return cache.get(resolve(cwd, file));
+      return known(file);
     },
     callersOf(file) {
-      return reachable(resolve(cwd, file), lastEdges, 'up').map(display);
+      return reachable(keyOf(file), graph.callers).map(graph.nameOf);
     },
     filesOf(file) {
-      const path = resolve(cwd, file);
-      return [path, ...reachable(path, lastEdges, 'down')].map(display);
+      const path = keyOf(file);
+      return [path, ...reachable(path, graph.children)].map(graph.nameOf);
     },
   };
 }
 
-/** The files reached from `start` along `uses:` edges, children (`down`) or callers (`up`). */
-function reachable(start: string, edges: readonly ChildEdge[], direction: 'up' | 'down'): string[] {
+/** The edges of the last load both ways, by real path, and the name each file was shown by. */
+function createGraph(edges: readonly ChildEdge[], nameOf: (path: string) => string) {
+  const children = new Map<string, string[]>();
+  const callers = new Map<string, string[]>();
+  const names = new Map<string, string>();
+  const push = (map: Map<string, string[]>, from: string, to: string) => {
+    const list = map.get(from);
+    if (list) list.push(to);
+    else map.set(from, [to]);
+  };
+  for (const { parent, child } of edges) {
+    push(children, parent.path, child.path);
+    push(callers, child.path, parent.path);
+    names.set(parent.path, parent.file);
+    names.set(child.path, child.file);
+  }
+  return { children, callers, nameOf: (path: string) => names.get(path) ?? nameOf(path) };
+}
+
+/** The files reached from `start` along `next`, each once, `start` left out. */
+function reachable(start: string, next: ReadonlyMap<string, readonly string[]>): string[] {
   const found = new Set<string>([start]);
   const frontier = [start];
   while (frontier.length > 0) {
     const at = frontier.pop() as string;
-    for (const edge of edges) {
-      const [from, to] =
-        direction === 'down' ? [edge.parent.path, edge.child.path] : [edge.child.path, edge.parent.path];
-      if (from !== at || found.has(to)) continue;
+    for (const to of next.get(at) ?? []) {
+      if (found.has(to)) continue;
       found.add(to);
       frontier.push(to);
     }

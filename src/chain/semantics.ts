@@ -1,11 +1,18 @@
-import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode, type Position } from './diagnostics.js';
 import { compileCondition } from './condition.js';
-import type { Condition } from './condition-ast.js';
+import type { Condition, OutputReference } from './condition-ast.js';
 import type { KnownType } from './condition-rules.js';
 import { compileTemplate, type LocatedReference, type Reference, type Template } from './expression.js';
 import type { StepConditions } from './model.js';
 import { isRecord, normalizeChain, stepIdOf, type ChainOf, type StepOf } from './normalize.js';
-import { positionInValue, positionOf, positionOfText, type ChainSource, type DocPath } from './source.js';
+import {
+  exactPositionInValue,
+  positionInValue,
+  positionOf,
+  positionOfText,
+  type ChainSource,
+  type DocPath,
+} from './source.js';
 import { describePath } from './schema-errors.js';
 import { closest, listOf } from './suggest.js';
 
@@ -18,20 +25,50 @@ export type CompiledChain = Omit<ChainOf<Template>, 'steps'> & { steps: Compiled
 /** A reference and the step it sits in (undefined: the chain's `outputs`), for checks across files. */
 export interface StepReference extends LocatedReference {
   stepIndex: number | undefined;
+  /** Where the path starts in the string at `docPath`, when known exactly (a condition's paths). */
+  offset?: number;
+  /** How many references of the same text come before this one in the value at `docPath`. */
+  occurrence: number;
+}
+
+/** `output…` in an `expect:` item: the step's own answer (on a chain step, the child's `outputs:`). */
+export interface OutputUse {
+  ref: OutputReference;
+  docPath: DocPath;
+  stepIndex: number;
+  offset: number;
 }
 
 export interface SemanticResult {
   chain: CompiledChain;
-  /** Every `${{ … }}` of the chain, where it sits. */
+  /** Every `${{ … }}` of the chain, and every path of its conditions, where it sits. */
   references: StepReference[];
+  /** Every `output…` that an `expect:` reads. */
+  outputUses: OutputUse[];
   diagnostics: Diagnostic[];
+}
+
+/** Where a reference is written: at its own characters, the nth of the same text, else its value. */
+export function referencePosition(source: ChainSource, r: StepReference | OutputUse): Position {
+  const exact = r.offset === undefined ? undefined : exactPositionInValue(source, r.docPath, r.offset);
+  return exact ?? positionOfText(source, r.docPath, r.ref.text, false, 'occurrence' in r ? r.occurrence : 0);
 }
 
 /** Places a problem in the file; every check of this layer reports through one. */
 interface Reporter {
   at(code: DiagnosticCode, path: DocPath, message: string, hint?: string, key?: boolean): void;
   /** At `text` inside the value at `path`: an expression among others in one string. */
-  atText(code: DiagnosticCode, path: DocPath, text: string, message: string, hint?: string, key?: boolean): void;
+  atText(
+    code: DiagnosticCode,
+    path: DocPath,
+    text: string,
+    message: string,
+    hint?: string,
+    key?: boolean,
+    occurrence?: number,
+  ): void;
+  /** At a reference, where it is written. */
+  atReference(code: DiagnosticCode, r: StepReference, message: string, hint?: string): void;
   warn(code: DiagnosticCode, path: DocPath, message: string, hint?: string, key?: boolean): void;
 }
 
@@ -45,8 +82,12 @@ export function compileChain(data: unknown, source: ChainSource): SemanticResult
   const report: Reporter = {
     at: (code, path, message, hint, key = false) =>
       diagnostics.push(diagnostic(code, source.file, positionOf(source, path, key), message, hint)),
-    atText: (code, path, text, message, hint, key = false) =>
-      diagnostics.push(diagnostic(code, source.file, positionOfText(source, path, text, key), message, hint)),
+    atText: (code, path, text, message, hint, key = false, occurrence = 0) =>
+      diagnostics.push(
+        diagnostic(code, source.file, positionOfText(source, path, text, key, occurrence), message, hint),
+      ),
+    atReference: (code, r, message, hint) =>
+      diagnostics.push(diagnostic(code, source.file, referencePosition(source, r), message, hint)),
     warn: (code, path, message, hint, key = false) =>
       diagnostics.push({
         ...diagnostic(code, source.file, positionOf(source, path, key), message, hint),
@@ -59,19 +100,31 @@ export function compileChain(data: unknown, source: ChainSource): SemanticResult
   checkDepth(normal, rawSteps.length, report);
   const firstIndex = checkStepIds(normal, rawSteps, report);
   const references: StepReference[] = [];
+  const outputUses: OutputUse[] = [];
+  // The same text twice in one value is two places: the second one is found past the first.
+  const seen = new Map<string, number>();
+  const occurrence = (path: DocPath, text: string, key = false) => {
+    const id = JSON.stringify([path, text, key]);
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
+    return n;
+  };
   const compile = (value: unknown, path: DocPath, stepIndex: number | undefined): Template => {
     const compiled = compileTemplate(value, path);
     for (const error of compiled.errors) {
-      if (error.expression !== undefined)
-        report.atText(error.code, error.docPath, error.expression, error.message, error.hint, error.key);
-      else report.at(error.code, error.docPath, error.message, error.hint, error.key);
+      const { code, docPath, expression, message, hint, key } = error;
+      if (expression !== undefined)
+        report.atText(code, docPath, expression, message, hint, key, occurrence(docPath, expression, key));
+      else report.at(code, docPath, message, hint, key);
     }
-    for (const ref of compiled.references) references.push({ ...ref, stepIndex });
+    for (const ref of compiled.references)
+      references.push({ ...ref, stepIndex, occurrence: occurrence(ref.docPath, ref.ref.text) });
     return compiled.template;
   };
+  const uses: ConditionUses = { references, outputUses };
   const steps = normal.steps.map((step): CompiledStep => ({
     ...compileStep(step, compile),
-    ...compileConditions(step, rawSteps[step.index], normal, source, diagnostics, references),
+    ...compileConditions(step, rawSteps[step.index], normal, source, diagnostics, uses),
   }));
   for (const step of normal.steps) {
     checkActionIds(step, rawSteps[step.index], report);
@@ -86,7 +139,13 @@ export function compileChain(data: unknown, source: ChainSource): SemanticResult
   checkReferences(references, normal, firstIndex, rawSteps.length > 0, report);
   checkInputDefaults(doc.inputs, report);
   checkRetryBounds(doc, rawSteps, report);
-  return { chain, references, diagnostics };
+  return { chain, references, outputUses, diagnostics };
+}
+
+/** Where the paths of the conditions go, for the checks of this layer and of the loader. */
+interface ConditionUses {
+  references: StepReference[];
+  outputUses: OutputUse[];
 }
 
 type Compile = (value: unknown, path: DocPath, stepIndex: number | undefined) => Template;
@@ -101,7 +160,7 @@ function compileConditions(
   chain: ChainOf<unknown>,
   source: ChainSource,
   out: Diagnostic[],
-  references: StepReference[],
+  uses: ConditionUses,
 ): StepConditions {
   if (!isRecord(raw)) return {};
   const typeOf = (ref: Reference): KnownType => {
@@ -125,8 +184,11 @@ function compileConditions(
           problem.hint,
         ),
       );
-    for (const ref of compiled.references)
-      if (ref.root !== 'output') references.push({ ref, docPath: path, stepIndex: step.index });
+    compiled.references.forEach((ref, i) => {
+      const offset = compiled.referenceOffsets[i] ?? 0;
+      if (ref.root === 'output') uses.outputUses.push({ ref, docPath: path, stepIndex: step.index, offset });
+      else uses.references.push({ ref, docPath: path, stepIndex: step.index, offset, occurrence: 0 });
+    });
     return compiled.condition;
   };
   const conditions: StepConditions = {};
@@ -251,15 +313,15 @@ function checkReferences(
   report: Reporter,
 ): void {
   const inputNames = chain.inputs.map((input) => input.name);
-  for (const { ref, docPath, stepIndex } of references) {
+  for (const reference of references) {
+    const { ref, stepIndex } = reference;
     if (ref.root === 'inputs') {
       const name = String(ref.path[0]);
       if (inputNames.includes(name)) continue;
       const guess = closest(name, inputNames);
-      report.atText(
+      report.atReference(
         'chain.unknown_input',
-        docPath,
-        ref.text,
+        reference,
         `\`${ref.text}\` refers to the input \`${name}\`, which the chain does not declare${guess ? `; did you mean \`${guess}\`?` : ''}`,
         inputNames.length
           ? `declared inputs: ${listOf(inputNames)}; or declare it under \`inputs:\``
@@ -273,26 +335,23 @@ function checkReferences(
         if (!hasSteps) continue;
         const known = [...firstIndex.keys()];
         const guess = closest(id, known);
-        report.atText(
+        report.atReference(
           'chain.unknown_step',
-          docPath,
-          ref.text,
+          reference,
           `\`${ref.text}\` refers to the step \`${id}\`, which does not exist${guess ? `; did you mean \`${guess}\`?` : ''}`,
           known.length ? `step ids: ${listOf(known)}` : undefined,
         );
       } else if (stepIndex !== undefined && target === stepIndex) {
-        report.atText(
+        report.atReference(
           'chain.self_ref',
-          docPath,
-          ref.text,
+          reference,
           `\`${ref.text}\` refers to its own step \`${id}\`; a step can only read the steps before it`,
           'use an input or an earlier step instead',
         );
       } else if (stepIndex !== undefined && target > stepIndex) {
-        report.atText(
+        report.atReference(
           'chain.forward_ref',
-          docPath,
-          ref.text,
+          reference,
           `\`${ref.text}\` in steps[${stepIndex}] refers to the later step \`${id}\` (steps[${target}]); steps run in order, so it has no output yet`,
           'move the referenced step before this one, or refer to an earlier step',
         );

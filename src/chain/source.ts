@@ -259,13 +259,24 @@ export function positionOf(source: ChainSource, path: DocPath, key = false): Pos
 
 /**
  * Like `positionOf`, but at `needle` inside the node's source text when it is there (an
- * expression in a string); with `key`, inside the key at `path` rather than its value.
+ * expression in a string); with `key`, inside the key at `path` rather than its value. With
+ * `occurrence` n, at the n-th (0-based) time `needle` is written there, so the same expression
+ * twice in one value is said at each place.
  */
-export function positionOfText(source: ChainSource, path: DocPath, needle: string, key = false): Position {
+export function positionOfText(
+  source: ChainSource,
+  path: DocPath,
+  needle: string,
+  key = false,
+  occurrence = 0,
+): Position {
   const node = key ? keyNodeAt(source, path) : source.doc.getIn(path, true);
   const range = isNode(node) ? node.range : undefined;
-  if (range) {
-    const at = source.text.indexOf(needle, range[0]);
+  if (range && needle) {
+    let at = source.text.indexOf(needle, range[0]);
+    for (let n = 0; n < occurrence && at !== -1 && at < range[1]; n++)
+      at = source.text.indexOf(needle, at + needle.length);
+    if (at === -1 || at >= range[1]) at = source.text.indexOf(needle, range[0]);
     if (at !== -1 && at < range[1]) return toPosition(source.lineCounter, at);
   }
   return positionOf(source, path, key);
@@ -276,13 +287,18 @@ export function positionOfText(source: ChainSource, path: DocPath, needle: strin
  * for plain and quoted one-line scalars; a folded or escaped one falls back to the value's start.
  */
 export function positionInValue(source: ChainSource, path: DocPath, offset: number): Position {
+  return exactPositionInValue(source, path, offset) ?? positionOf(source, path);
+}
+
+/** `positionInValue`, or undefined when the value is not written as its characters (escapes, folding). */
+export function exactPositionInValue(source: ChainSource, path: DocPath, offset: number): Position | undefined {
   const node = source.doc.getIn(path, true);
-  if (!isScalar(node) || !node.range || typeof node.value !== 'string') return positionOf(source, path);
+  if (!isScalar(node) || !node.range || typeof node.value !== 'string') return undefined;
   const start = node.range[0] + (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0);
   const written = source.text.slice(start, start + node.value.length);
   return written === node.value && offset <= node.value.length
     ? toPosition(source.lineCounter, start + offset)
-    : positionOf(source, path);
+    : undefined;
 }
 
 function keyNodeAt(source: ChainSource, path: DocPath): unknown {
