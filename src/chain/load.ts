@@ -60,6 +60,8 @@ export interface ValidateResult {
   diagnostics: Diagnostic[];
   /** The warnings, as in `LoadResult`. */
   warnings: Diagnostic[];
+  /** As in `LoadResult`: every file that loaded as a valid chain, children included. */
+  validFiles?: string[];
 }
 
 /**

@@ -63,6 +63,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** Every warning of every file, sorted by file and position; none of them makes a chain invalid. */
   warnings: Diagnostic[];
+  /** Every file that loaded as a valid chain, the children that were not given included. */
+  validFiles?: string[];
 }
 
 /** One file as its own layers see it, before anything across files is checked. */
@@ -350,6 +352,7 @@ function collect(files: string[], results: readonly FileResult[], isGiven: reado
   const warnings = results.flatMap((r) => r.warnings).sort(compareDiagnostics);
   const byId = new Map<string, ChainModel>();
   const chains: ChainModel[] = [];
+  const validFiles: string[] = [];
   results.forEach((result, i) => {
     const chain = result.chain;
     if (!chain) return;
@@ -367,7 +370,8 @@ function collect(files: string[], results: readonly FileResult[], isGiven: reado
       return;
     }
     byId.set(chain.chainId, chain);
+    validFiles.push(chain.file);
     if (isGiven[i]) chains.push(chain);
   });
-  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics), warnings };
+  return { files, chains, diagnostics: diagnostics.sort(compareDiagnostics), warnings, validFiles };
 }

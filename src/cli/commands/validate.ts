@@ -27,7 +27,10 @@ export async function validateCommand(paths: string[], options: ValidateOptions,
   const place = { cwd: ctx.cwd, env: ctx.env };
   const count = `${result.chains.length} chain${result.chains.length === 1 ? '' : 's'} valid`;
   if (options.format === 'json') {
-    const files = result.files.map((file) => ({ file, valid: !result.diagnostics.some((d) => d.file === file) }));
+    // Valid means it loaded as a chain: a file on a cycle, or using an invalid chain, has no
+    // diagnostic of its own at every place but is not valid.
+    const validFiles = new Set(result.validFiles ?? result.chains.map((c) => c.file));
+    const files = result.files.map((file) => ({ file, valid: validFiles.has(file) }));
     const shard = options.shard ? { shard: formatShard(options.shard) } : {};
     const { diagnostics, warnings } = result;
     ctx.stdout.write(
