@@ -132,7 +132,7 @@ describe('cxchain watch with chains that use chains (SPEC 3.3, 7)', () => {
       assert.equal(w.out().match(/chains\/lib\/crm\.yaml:5:14 {2}error .*\[schema\.enum\]/g)?.length, 1, w.out());
       assert.match(
         w.out(),
-        /chains\/onboarding\.yaml:8:11 {2}error {2}`\.\/lib\/crm\.yaml` \(chains\/lib\/crm\.yaml\) is not a valid chain .*\[chain\.child_invalid\]/,
+        /chains\/onboarding\.yaml:8:11 {2}error {2}`uses: \.\/lib\/crm\.yaml`: chains\/lib\/crm\.yaml is not a valid chain .*\[chain\.child_invalid\]/,
       );
 
       writeFileSync(join(dir, 'chains/lib/crm.yaml'), child('crm', 1));
