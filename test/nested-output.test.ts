@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { createSimulator, type Simulator } from '../src/sim/index.js';
+import { runCli, tempDir } from './helpers.js';
+
+// SPEC 3.3 and 3.5 in every output a person or a CI system reads: a child's steps under the chain
+// step that ran them, condition skips with their `if:`. Spawned CLI, a real simulator.
+
+/** A tree: `p` uses `mid` twice, `q` uses it too (a diamond), `mid` uses `leaf` (three levels). */
+const TREE = {
+  'p.yaml':
+    "version: 1\nchain_id: p\nsteps:\n  - id: first\n    action_id: da-echo\n  - id: crm1\n    uses: ./lib/mid.yaml\n  - id: crm2\n    uses: ./lib/mid.yaml\n  - id: never\n    if: ${{ steps.first.status == 'failed' }}\n    action_id: da-echo\n",
+  'q.yaml':
+    'version: 1\nchain_id: q\nsteps:\n  - id: go\n    uses: ./lib/mid.yaml\n  - id: again\n    uses: ./lib/retry.yaml\n',
+  'lib/mid.yaml':
+    'version: 1\nchain_id: mid\ncall_only: true\nsteps:\n  - id: slow\n    action_id: da-slow\n  - id: inner\n    uses: ./leaf.yaml\n',
+  'lib/leaf.yaml': 'version: 1\nchain_id: leaf\ncall_only: true\nsteps:\n  - id: ping\n    action_id: da-echo\n',
+  'lib/retry.yaml':
+    'version: 1\nchain_id: retry\ncall_only: true\ndefaults:\n  retry: { max_attempts: 2, initial_delay_ms: 400, max_delay_ms: 400 }\nsteps:\n  - id: flaky\n    action_id: da-flaky\n',
+};
+
+/** A child that fails: its `update` answers `{ synced: false }`, which its `expect:` refuses. */
+const FAILING = {
+  'onboard.yaml':
+    "version: 1\nchain_id: onboard\nsteps:\n  - id: profile\n    action_id: da-echo\n  - id: upgrade\n    if: ${{ steps.profile.status == 'failed' }}\n    action_id: da-echo\n  - id: crm\n    uses: ./lib/crm.yaml\n    with: { tier: gold }\n",
+  'lib/crm.yaml':
+    'version: 1\nchain_id: crm-sync\ncall_only: true\ninputs:\n  tier: { type: string, required: true }\nsteps:\n  - id: lookup\n    action_id: da-echo\n  - id: update\n    action_id: da-update-crm\n    payload: { tier: "${{ inputs.tier }}" }\n    expect:\n      - ${{ output.synced == true }}\n  - id: notify\n    action_id: da-echo\n',
+};
+
+/** Durations vary from run to run: `(200, 12 ms)` reads `(200, T)`, `in 1.23 s` reads `in T`. */
+const timeless = (text: string) => text.replace(/\d+(\.\d+)? m?s\b/g, 'T');
+
+const EXPECTATION =
+  'expectation `output.synced == true` does not hold: output.synced is false — hint: the action answered, but not as `expect:` requires: check the answer (--show-responses) or the expectation';
+
+let sim: Simulator;
+let env: NodeJS.ProcessEnv;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  sim = await createSimulator({
+    actions: {
+      'da-slow': { body: { ok: true }, latency_ms: 500 },
+      'da-flaky': {
+        body: { ok: true },
+        sequence: [
+          { status: 503, body: { message: 'busy' } },
+          { body: { ok: true }, latency_ms: 300 },
+        ],
+      },
+      'da-update-crm': { body: { synced: false } },
+    },
+  });
+  env = {
+    CXONE_BASE_URL: sim.url,
+    CXONE_TOKEN_URL: sim.tokenUrl,
+    CXONE_CLIENT_ID: 'nested-test',
+    CXONE_CLIENT_SECRET: 'nested-secret-value',
+  };
+  ({ dir, cleanup } = await tempDir({ ...TREE, ...FAILING }));
+});
+after(async () => {
+  await sim.close();
+  await cleanup();
+});
+beforeEach(() => sim.reset());
+
+describe('plain lines without a terminal: a child indented under its chain step', () => {
+  test('one chain: the exact lines, three levels deep, the condition skip with its if:', async () => {
+    const r = await runCli(['run', 'p.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(timeless(r.stdout).split('\n'), [
+      '❯ p p.yaml',
+      '❯ first (da-echo)',
+      '✔ first (da-echo) — passed (200, T)',
+      '❯ crm1 (./lib/mid.yaml)',
+      '  ❯ mid lib/mid.yaml',
+      '  ❯ slow (da-slow)',
+      '  ✔ slow (da-slow) — passed (200, T)',
+      '  ❯ inner (./leaf.yaml)',
+      '    ❯ leaf lib/leaf.yaml',
+      '    ❯ ping (da-echo)',
+      '    ✔ ping (da-echo) — passed (200, T)',
+      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (100%)',
+      '  ✔ inner (./leaf.yaml) — passed (T)',
+      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (100%)',
+      '✔ crm1 (./lib/mid.yaml) — passed (T)',
+      '❯ crm2 (./lib/mid.yaml)',
+      '  ❯ mid lib/mid.yaml',
+      '  ❯ slow (da-slow)',
+      '  ✔ slow (da-slow) — passed (200, T)',
+      '  ❯ inner (./leaf.yaml)',
+      '    ❯ leaf lib/leaf.yaml',
+      '    ❯ ping (da-echo)',
+      '    ✔ ping (da-echo) — passed (200, T)',
+      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (100%)',
+      '  ✔ inner (./leaf.yaml) — passed (T)',
+      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (100%)',
+      '✔ crm2 (./lib/mid.yaml) — passed (T)',
+      "↓ never (da-echo) — skipped: condition steps.first.status == 'failed' is false",
+      '✔ p p.yaml — completed: 3 passed, 1 skipped in T (75%)',
+      '1 chain: 1 completed; 3 steps run in T',
+      '',
+    ]);
+  });
+
+  test('a failing child: its failed step, the steps it stopped, the chain step that failed with it', async () => {
+    const r = await runCli(['run', 'onboard.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.deepEqual(timeless(r.stdout).split('\n'), [
+      '❯ onboard onboard.yaml',
+      '❯ profile (da-echo)',
+      '✔ profile (da-echo) — passed (200, T)',
+      "↓ upgrade (da-echo) — skipped: condition steps.profile.status == 'failed' is false",
+      '❯ crm (./lib/crm.yaml)',
+      '  ❯ crm-sync lib/crm.yaml',
+      '  ❯ lookup (da-echo)',
+      '  ✔ lookup (da-echo) — passed (200, T)',
+      '  ❯ update (da-update-crm)',
+      `  ✖ update (da-update-crm) — failed after 1 attempt (T): ${EXPECTATION}`,
+      '  ↓ notify (da-echo) — skipped: an earlier step failed',
+      '  ✖ crm-sync lib/crm.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (33.33%)',
+      `✖ crm (./lib/crm.yaml) — failed (T): crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTATION}`,
+      '✖ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (33.33%)',
+      '1 chain: 0 completed, 1 terminated early; 2 steps run in T',
+      '',
+    ]);
+  });
+
+  test('several chains at once, a child run by both (a diamond): every line of a child names where it runs', async () => {
+    const r = await runCli(['run', 'p.yaml', 'q.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const lines = timeless(r.stdout).split('\n');
+    const slow = lines.filter((l) => l.includes('slow (da-slow) — passed'));
+    assert.deepEqual(slow.sort(), [
+      '  ✔ p › crm1 › slow (da-slow) — passed (200, T)',
+      '  ✔ p › crm2 › slow (da-slow) — passed (200, T)',
+      '  ✔ q › go › slow (da-slow) — passed (200, T)',
+    ]);
+    assert.ok(lines.includes('    ✔ q › go › inner › ping (da-echo) — passed (200, T)'), r.stdout);
+    assert.ok(lines.includes('  ✔ q › again › flaky (da-flaky) — passed after 2 attempts (200, T)'), r.stdout);
+    assert.ok(lines.includes('  ❯ p › crm2 › mid lib/mid.yaml'), r.stdout);
+    assert.match(
+      r.stdout,
+      /^ {2}↻ q › again › flaky \(da-flaky\) — attempt 1 failed \(503\); waiting 0\.\d s \(backoff\)$/m,
+    );
+    assert.equal(lines.at(-2), '2 chains: 2 completed; 5 steps run in T');
+  });
+});
