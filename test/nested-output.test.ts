@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
 import { CLI, runCli, tempDir } from './helpers.js';
 
@@ -282,3 +285,166 @@ describe(
     });
   },
 );
+
+interface JunitCase {
+  name: string;
+  classname: string;
+  file: string;
+  failure?: { type: string; message: string };
+  skipped?: { message: string };
+}
+
+const junitParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  htmlEntities: true,
+  isArray: (name) => ['testsuite', 'testcase'].includes(name),
+});
+
+describe('reports: JUnit cases, JSON results and JSON lines of a child', () => {
+  test("JUnit: a child's steps are cases of the parent's suite, named by the chain steps above, in the child's file", async () => {
+    const r = await runCli(['run', 'p.yaml', 'onboard.yaml', '--report', 'junit=out/junit.xml'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const xml = await readFile(join(dir, 'out/junit.xml'), 'utf8');
+    assert.equal(XMLValidator.validate(xml), true, xml);
+    const doc = junitParser.parse(xml) as {
+      testsuites: Record<string, string> & {
+        testsuite: (Record<string, string> & { testcase: JunitCase[] })[];
+      };
+    };
+    const suites = doc.testsuites.testsuite;
+    const suite = (name: string) => suites.find((s) => s.name === name);
+    const cases = (name: string) => suite(name)?.testcase.map((c) => [c.name, c.file, c.classname]);
+    assert.deepEqual(cases('p'), [
+      ['1. first (da-echo)', 'p.yaml', 'p'],
+      ['2. crm1 (./lib/mid.yaml)', 'p.yaml', 'p'],
+      ['crm1 › 1. slow (da-slow)', 'lib/mid.yaml', 'p'],
+      ['crm1 › 2. inner (./leaf.yaml)', 'lib/mid.yaml', 'p'],
+      ['crm1 › inner › 1. ping (da-echo)', 'lib/leaf.yaml', 'p'],
+      ['3. crm2 (./lib/mid.yaml)', 'p.yaml', 'p'],
+      ['crm2 › 1. slow (da-slow)', 'lib/mid.yaml', 'p'],
+      ['crm2 › 2. inner (./leaf.yaml)', 'lib/mid.yaml', 'p'],
+      ['crm2 › inner › 1. ping (da-echo)', 'lib/leaf.yaml', 'p'],
+      ['4. never (da-echo)', 'p.yaml', 'p'],
+    ]);
+    assert.deepEqual(
+      [suite('p')?.tests, suite('p')?.failures, suite('p')?.skipped],
+      ['10', '0', '1'],
+      'the counts take in the children',
+    );
+    assert.deepEqual(suite('p')?.testcase[9]?.skipped, { message: "condition: steps.first.status == 'failed'" });
+
+    const onboard = suite('onboard');
+    const onboardFile = 'onboard.yaml';
+    const childFile = 'lib/crm.yaml';
+    assert.deepEqual(
+      onboard?.testcase.map((c) => [
+        c.name,
+        c.file,
+        c.failure?.type ?? (c.skipped ? `skipped: ${c.skipped.message}` : 'passed'),
+      ]),
+      [
+        ['1. profile (da-echo)', onboardFile, 'passed'],
+        ['2. upgrade (da-echo)', onboardFile, "skipped: condition: steps.profile.status == 'failed'"],
+        ['3. crm (./lib/crm.yaml)', onboardFile, 'child_failed'],
+        ['crm › 1. lookup (da-echo)', childFile, 'passed'],
+        ['crm › 2. update (da-update-crm)', childFile, 'expectation'],
+        ['crm › 3. notify (da-echo)', childFile, 'skipped: skipped: abort'],
+      ],
+    );
+    assert.deepEqual([onboard?.tests, onboard?.failures, onboard?.skipped], ['6', '2', '2']);
+    assert.deepEqual([doc.testsuites.tests, doc.testsuites.failures, doc.testsuites.skipped], ['16', '2', '3']);
+  });
+
+  test('JSON report: the child run nested in its chain step (aggregated_responses[i].child), down to the grandchild', async () => {
+    const r = await runCli(['run', 'p.yaml', '--report', 'json=out/report.json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    interface Result {
+      chain_id: string;
+      file: string;
+      final_status: string;
+      outputs: unknown;
+      aggregated_responses: {
+        step_id: string;
+        status: string;
+        uses?: string;
+        action_id: string | null;
+        child?: Result;
+      }[];
+    }
+    const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8')) as { results: Result[] };
+    const [p] = report.results;
+    assert.equal(report.results.length, 1, 'a child is not a result of its own');
+    const crm1 = p?.aggregated_responses[1];
+    assert.deepEqual(
+      [crm1?.step_id, crm1?.uses, crm1?.action_id, crm1?.status],
+      ['crm1', './lib/mid.yaml', null, 'success'],
+    );
+    assert.deepEqual(
+      [crm1?.child?.chain_id, crm1?.child?.file, crm1?.child?.final_status],
+      ['mid', 'lib/mid.yaml', 'completed'],
+    );
+    assert.deepEqual(
+      crm1?.child?.aggregated_responses.map((s) => s.step_id),
+      ['slow', 'inner'],
+    );
+    const leaf = crm1?.child?.aggregated_responses[1]?.child;
+    assert.deepEqual(
+      [leaf?.chain_id, leaf?.file, leaf?.aggregated_responses[0]?.step_id],
+      ['leaf', 'lib/leaf.yaml', 'ping'],
+    );
+    assert.equal(p?.aggregated_responses[2]?.child?.file, 'lib/mid.yaml', 'crm2 has its own child run');
+    assert.notEqual(p?.aggregated_responses[2]?.child, undefined);
+  });
+
+  test("--renderer json: a child's events carry the child's chain_id and file and the chain steps above it", async () => {
+    const r = await runCli(['run', 'p.yaml', '--renderer', 'json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { type: string; chain_id: string; file: string; step_id?: string; parent?: unknown },
+      );
+    const ping = events.find((e) => e.type === 'step_end' && e.step_id === 'ping');
+    assert.deepEqual(
+      [ping?.chain_id, ping?.file, ping?.parent],
+      [
+        'leaf',
+        'lib/leaf.yaml',
+        [
+          { chain_id: 'p', file: 'p.yaml', step_id: 'crm1' },
+          { chain_id: 'mid', file: 'lib/mid.yaml', step_id: 'inner' },
+        ],
+      ],
+    );
+    const starts = events.filter((e) => e.type === 'chain_start').map((e) => [e.chain_id, e.file, e.parent]);
+    assert.deepEqual(starts, [
+      ['p', 'p.yaml', undefined],
+      ['mid', 'lib/mid.yaml', [{ chain_id: 'p', file: 'p.yaml', step_id: 'crm1' }]],
+      [
+        'leaf',
+        'lib/leaf.yaml',
+        [
+          { chain_id: 'p', file: 'p.yaml', step_id: 'crm1' },
+          { chain_id: 'mid', file: 'lib/mid.yaml', step_id: 'inner' },
+        ],
+      ],
+      ['mid', 'lib/mid.yaml', [{ chain_id: 'p', file: 'p.yaml', step_id: 'crm2' }]],
+      [
+        'leaf',
+        'lib/leaf.yaml',
+        [
+          { chain_id: 'p', file: 'p.yaml', step_id: 'crm2' },
+          { chain_id: 'mid', file: 'lib/mid.yaml', step_id: 'inner' },
+        ],
+      ],
+    ]);
+    assert.equal(
+      timeless(r.stderr),
+      'p: completed: 3 passed, 1 skipped in T (75%)\n1 chain: 1 completed; 3 steps run in T\n',
+      "stderr sums up the chains of the run; a child's outcome is its chain step's",
+    );
+  });
+});
