@@ -448,3 +448,42 @@ describe('reports: JUnit cases, JSON results and JSON lines of a child', () => {
     );
   });
 });
+
+describe('GitHub Actions: a failing child step annotated in the child file, listed in the summary', () => {
+  test('the annotation at the child step line, the chain step at its own, the summary rows', async () => {
+    const summary = join(dir, 'summary.md');
+    const r = await runCli(['run', 'onboard.yaml', '--renderer', 'simple'], {
+      cwd: dir,
+      env: {
+        ...env,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: dir,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_REPOSITORY: 'acme/chains',
+        GITHUB_SHA: 'abc123',
+      },
+    });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const commands = r.stdout.split('\n').filter((line) => line.startsWith('::') && !line.startsWith('::add-mask::'));
+    const expectation =
+      'expectation `output.synced == true` does not hold: output.synced is false%0Ahint: the action answered, but not as `expect:` requires: check the answer (--show-responses) or the expectation';
+    assert.deepEqual(commands, [
+      `::error file=onboard.yaml,line=9,col=5,title=onboard › crm failed (child_failed)::crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${expectation}`,
+      `::error file=lib/crm.yaml,line=9,col=5,title=onboard › crm › update failed (expectation)::${expectation}`,
+    ]);
+    const md = await readFile(summary, 'utf8');
+    assert.match(
+      md,
+      /^\| ❌ \| `onboard` \| `onboard\.yaml` \| terminated early \(abort\) \| 1\/3 passed, 1 failed, 1 skipped \| [\d.]+ m?s \|$/m,
+    );
+    assert.match(
+      md,
+      /^- ❌ \*\*onboard › crm › update\*\* \(`da-update-crm`\) at \[`lib\/crm\.yaml:9`\]\(https:\/\/github\.com\/acme\/chains\/blob\/abc123\/lib\/crm\.yaml#L9\): kind `expectation`, HTTP 200, 1 attempt$/m,
+    );
+    assert.match(
+      md,
+      /^- ❌ \*\*onboard › crm\*\* \(`\.\/lib\/crm\.yaml`\) at \[`onboard\.yaml:9`\]\(https:\/\/github\.com\/acme\/chains\/blob\/abc123\/onboard\.yaml#L9\): kind `child\\?_failed`, HTTP 200, 2 requests$/m,
+    );
+  });
+});
