@@ -292,6 +292,7 @@ interface JunitCase {
   file: string;
   failure?: { type: string; message: string };
   skipped?: { message: string };
+  'system-out'?: string;
 }
 
 const junitParser = new XMLParser({
@@ -333,6 +334,11 @@ describe('reports: JUnit cases, JSON results and JSON lines of a child', () => {
       'the counts take in the children',
     );
     assert.deepEqual(suite('p')?.testcase[9]?.skipped, { message: "condition: steps.first.status == 'failed'" });
+    assert.equal(
+      suite('p')?.testcase[1]?.['system-out'],
+      undefined,
+      "a chain step's two requests are its child's, not a retry of its own",
+    );
 
     const onboard = suite('onboard');
     const onboardFile = 'onboard.yaml';

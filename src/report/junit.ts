@@ -134,10 +134,12 @@ function testcase(suite: ChainResult, row: CaseRow, outcome: Outcome): string {
     ].filter(Boolean);
     return `${head}>\n      <failure message="${xmlAttr(message)}" type="${xmlAttr(e?.kind ?? s.status)}">${xmlText(body.join('\n'))}</failure>\n    </testcase>\n`;
   }
+  // A chain step's attempts are its child's requests (SPEC 3.3), not retries of its own.
+  const retried = s.attempts > 1 && s.uses === undefined;
   const note =
     s.status === 'fallback'
       ? `fallback used after: ${s.error?.message ?? ''}`
-      : s.attempts > 1
+      : retried
         ? `passed after ${s.attempts} attempts`
         : '';
   return note ? `${head}>\n      <system-out>${xmlText(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;
