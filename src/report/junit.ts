@@ -1,9 +1,12 @@
-import type { ChainResult, StepResult } from '../engine/index.js';
+import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
 
 /**
  * JUnit XML (`--report junit=FILE`): a testsuite per chain, a testcase per step, so CI systems show
  * chain runs as test results. A failed step, or one cancelled in flight, is a failure; a step that
- * never ran (after an abort, a global timeout or Ctrl-C) is skipped.
+ * never ran (its `if:` was false, or after an abort, a global timeout or Ctrl-C) is skipped. A
+ * child's steps are test cases of its parent's suite, after the chain step that ran them, named by
+ * the chain steps above them (`crm › 1. update (da-update-external-crm)`) and placed in the child's
+ * file (SPEC 3.3).
  */
 export function formatJunit(results: readonly ChainResult[]): string {
   const suites = results.map(junitSuite);
@@ -53,12 +56,30 @@ function outcomeOf(s: StepResult): Outcome {
   return 'passed';
 }
 
-/** One chain as a `<testsuite>`. */
+/** One test case: a step of the chain or of a child under it, with the chain that holds it. */
+interface CaseRow {
+  step: StepResult;
+  /** The chain the step is in: the suite's, or a child's. */
+  chain: ChainResult;
+  /** The ids of the chain steps it runs under, outermost first; empty in the suite's own chain. */
+  path: readonly string[];
+}
+
+/** Every step of a chain, each followed by its child's steps, depth first. */
+function casesOf(chain: ChainResult, path: readonly string[] = []): CaseRow[] {
+  return chain.aggregated_responses.flatMap((step) => [
+    { step, chain, path },
+    ...(step.child ? casesOf(step.child, [...path, step.step_id]) : []),
+  ]);
+}
+
+/** One chain as a `<testsuite>`, its children's steps included. */
 export function junitSuite(r: ChainResult): JunitSuite {
-  const outcomes = r.aggregated_responses.map(outcomeOf);
+  const rows = casesOf(r);
+  const outcomes = rows.map((row) => outcomeOf(row.step));
   const failures = outcomes.filter((o) => o === 'failure').length;
   const skipped = outcomes.filter((o) => o === 'skipped').length;
-  const cases = r.aggregated_responses.map((s, i) => testcase(r, s, outcomes[i] ?? 'passed')).join('');
+  const cases = rows.map((row, i) => testcase(r, row, outcomes[i] ?? 'passed')).join('');
   const started = r.aggregated_responses.find((s) => s.started_at)?.started_at;
   const attrs = `name="${xmlAttr(r.chain_id)}" file="${xmlAttr(r.file)}" tests="${outcomes.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${(r.total_latency_ms / 1000).toFixed(3)}"${started ? ` timestamp="${xmlAttr(started)}"` : ''}`;
   const props = [
@@ -78,12 +99,24 @@ export function junitSuite(r: ChainResult): JunitSuite {
   };
 }
 
-function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {
-  const head = `    <testcase classname="${xmlAttr(r.chain_id)}" name="${xmlAttr(`${s.step_index + 1}. ${s.step_id} (${s.action_id})`)}" file="${xmlAttr(r.file)}" time="${(s.latency_ms / 1000).toFixed(3)}"`;
-  if (outcome === 'skipped') {
-    const why = s.status === 'cancelled' ? 'cancelled' : (r.termination_reason ?? 'not run');
-    return `${head}>\n      <skipped message="skipped: ${xmlAttr(why)}"/>\n    </testcase>\n`;
-  }
+/** `2. broken (da-broken)`; a child's step is named by the chain steps above it: `crm › 1. update (da-update-external-crm)`. */
+function caseName({ step, path }: CaseRow): string {
+  return [...path, `${step.step_index + 1}. ${step.step_id} (${callOfRef(step)})`].join(' › ');
+}
+
+/** Why a step never ran: `condition: <its if:>` (SPEC 3.5), else `skipped: <skip_reason>`. */
+function skipMessage({ step, chain }: CaseRow): string {
+  if (step.skip_reason === 'condition') return `condition: ${step.condition ?? ''}`;
+  // A result without skip_reason (written before it existed): its chain's reason stands in.
+  const why = step.skip_reason ?? (step.status === 'cancelled' ? 'cancelled' : (chain.termination_reason ?? 'not run'));
+  return `skipped: ${why}`;
+}
+
+function testcase(suite: ChainResult, row: CaseRow, outcome: Outcome): string {
+  const s = row.step;
+  const head = `    <testcase classname="${xmlAttr(suite.chain_id)}" name="${xmlAttr(caseName(row))}" file="${xmlAttr(row.chain.file)}" time="${(s.latency_ms / 1000).toFixed(3)}"`;
+  if (outcome === 'skipped')
+    return `${head}>\n      <skipped message="${xmlAttr(skipMessage(row))}"/>\n    </testcase>\n`;
   if (outcome === 'failure') {
     const e = s.error;
     const message = e?.message ?? s.status;
@@ -101,10 +134,12 @@ function testcase(r: ChainResult, s: StepResult, outcome: Outcome): string {
     ].filter(Boolean);
     return `${head}>\n      <failure message="${xmlAttr(message)}" type="${xmlAttr(e?.kind ?? s.status)}">${xmlText(body.join('\n'))}</failure>\n    </testcase>\n`;
   }
+  // A chain step's attempts are its child's requests (SPEC 3.3), not retries of its own.
+  const retried = s.attempts > 1 && s.uses === undefined;
   const note =
     s.status === 'fallback'
       ? `fallback used after: ${s.error?.message ?? ''}`
-      : s.attempts > 1
+      : retried
         ? `passed after ${s.attempts} attempts`
         : '';
   return note ? `${head}>\n      <system-out>${xmlText(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;

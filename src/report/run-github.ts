@@ -1,4 +1,4 @@
-import type { ChainModel, Diagnostic, Position } from '../chain/index.js';
+import { chainsOf, type ChainModel, type Diagnostic, type Position } from '../chain/index.js';
 import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
 import {
   annotationPath,
@@ -14,9 +14,9 @@ import { formatDuration, formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdTex
 /** Where a step is written in its chain file; results carry only the file and the step index. */
 export type StepLocator = (file: string, stepIndex: number) => Position | undefined;
 
-/** Finds steps in the chains that were run, by file and index. */
+/** Finds steps in the chains that were run and in every child they use (SPEC 3.3), by file and index. */
 export function stepLocatorOf(chains: readonly ChainModel[]): StepLocator {
-  const byFile = new Map(chains.map((c) => [c.file, c]));
+  const byFile = new Map(chains.flatMap(chainsOf).map((c) => [c.file, c]));
   return (file, index) => {
     const step = byFile.get(file)?.steps[index];
     return step && { line: step.line, column: step.column };
@@ -25,24 +25,26 @@ export function stepLocatorOf(chains: readonly ChainModel[]): StepLocator {
 
 /** A step worth an annotation or a line in the summary's failure list. */
 interface Incident {
+  /** The chain the step is in: one that was run, or a child under it, whose file the step is written in. */
   chain: ChainResult;
   step: StepResult;
   level: AnnotationLevel;
+  /** The chain that was run, then the chain steps down to the step: `onboarding › crm › update`. */
+  name: string;
 }
 
+/** The incidents of every chain, each chain step's followed by its child's (SPEC 3.3). */
 function incidentsOf(results: readonly ChainResult[]): Incident[] {
-  return results.flatMap((chain) =>
+  const walk = (chain: ChainResult, above: string): Incident[] =>
     chain.aggregated_responses.flatMap((step): Incident[] => {
-      if (step.status === 'failed' && step.error) return [{ chain, step, level: 'error' }];
+      const name = `${above} › ${step.step_id}`;
+      const below = step.child ? walk(step.child, name) : [];
+      if (step.status === 'failed' && step.error) return [{ chain, step, level: 'error', name }, ...below];
       // The step failed but its fallback answered: the run went on, yet someone should look.
-      if (step.status === 'fallback') return [{ chain, step, level: 'warning' }];
-      return [];
-    }),
-  );
-}
-
-function stepName(chain: ChainResult, step: StepResult): string {
-  return `${chain.chain_id} › ${step.step_id}`;
+      if (step.status === 'fallback') return [{ chain, step, level: 'warning', name }, ...below];
+      return below;
+    });
+  return results.flatMap((chain) => walk(chain, chain.chain_id));
 }
 
 /** The error and hint of a step, one fact per line. */
@@ -71,9 +73,9 @@ export function formatStepAnnotations(
   place: AnnotationPlace,
 ): string {
   return incidentsOf(results)
-    .map(({ chain, step, level }) => {
+    .map(({ chain, step, level, name }) => {
       const at = locate(chain.file, step.step_index);
-      const title = `${stepName(chain, step)} ${level === 'error' ? `failed (${step.error?.kind ?? 'error'})` : 'used its fallback'}`;
+      const title = `${name} ${level === 'error' ? `failed (${step.error?.kind ?? 'error'})` : 'used its fallback'}`;
       return `${formatAnnotation({ level, file: annotationPath(chain.file, place.cwd, place.env), ...(at ? { line: at.line, column: at.column } : {}), title, message: incidentLines(step).join('\n') })}\n`;
     })
     .join('');
@@ -135,18 +137,19 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
   const incidents = incidentsOf(results);
   if (incidents.length > 0) {
     out.push('', '#### Failures', '');
-    for (const { chain, step, level } of incidents) {
+    for (const { chain, step, level, name } of incidents) {
       const place = mdPlace(chain.file, options.locate(chain.file, step.step_index)?.line, options.link);
       const e = step.error;
       const facts = [
         e ? `kind ${mdCode(e.kind)}` : '',
         e?.http_status ? `HTTP ${e.http_status}` : '',
-        plural(step.attempts, 'attempt'),
+        // A chain step's attempts are its child's requests (SPEC 3.3), not tries of its own.
+        plural(step.attempts, step.uses === undefined ? 'attempt' : 'request'),
       ]
         .filter(Boolean)
         .join(', ');
       out.push(
-        `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(stepName(chain, step))}** (${mdCode(callOfRef(step))}) at ${place}: ${facts}`,
+        `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(name)}** (${mdCode(callOfRef(step))}) at ${place}: ${facts}`,
       );
       for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: line.startsWith('hint: ') })}`);
     }

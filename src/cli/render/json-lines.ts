@@ -11,13 +11,16 @@ export function createJsonLinesSink(write: (line: string) => void): RunSink {
   };
 }
 
-/** Beside JSON lines on stdout, a person still gets each chain's outcome and the total on stderr. */
+/**
+ * Beside JSON lines on stdout, a person still gets each chain's outcome and the total on stderr. A
+ * child's outcome is its chain step's (SPEC 3.3), in the JSON lines, not a chain of the run here.
+ */
 export function createSummaryLinesSink(write: (line: string) => void, style: TextStyle): RunSink {
   return {
     name: 'stderr',
     audience: 'human',
     event(event) {
-      if (event.type === 'chain_end') write(`${event.chain_id}: ${summaryLine(event, style)}\n`);
+      if (event.type === 'chain_end' && !event.parent) write(`${event.chain_id}: ${summaryLine(event, style)}\n`);
       if (event.type === 'run_end') write(`${runSummaryLine(event, style)}\n`);
     },
   };

@@ -1,35 +1,28 @@
-import { Listr, type ListrTaskWrapper } from 'listr2';
-import { callOf, type ChainModel } from '../../chain/index.js';
-import { notRunResult, refOf, type RunEvent, type StepResult } from '../../engine/index.js';
-import { neutralize } from '../../report/neutralize.js';
+import { Listr, type DefaultRenderer, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import type { ChainModel } from '../../chain/index.js';
+import type { RunEvent, StepResult } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
 import type { Style } from '../style.js';
-import { describeStepResult, formatWait, runSummaryLine, summaryLine } from './step-text.js';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import {
+  chainAt,
+  createProgressView,
+  placeOf,
+  reduceProgress,
+  settleProgress,
+  stepAt,
+  type ChainPlace,
+  type ProgressView,
+  type StepView,
+} from './progress-view.js';
+import { describeStepResult, runSummaryLine, summaryLine } from './step-text.js';
+import { chainTitle, childLines, stepText, stepTitle } from './tree-text.js';
 
 // listr2's wrapper type is generic over renderers we never name; this is the part we use.
-type TaskHandle = Pick<ListrTaskWrapper<unknown, never, never>, 'title' | 'skip' | 'output'>;
-
-interface ChainChannel {
-  started: Deferred<void>;
-  steps: Deferred<StepResult>[];
-  stepTasks: (TaskHandle | undefined)[];
-  /** The latest live status of each step; events can come before listr has started the step's task. */
-  stepStatus: (string | undefined)[];
-  chainTask?: TaskHandle;
-  /** The chain's title with its summary, once it ended (a fast chain can end before listr starts its task). */
-  finalTitle?: string;
-}
+type TaskHandle = Pick<
+  ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>,
+  'title' | 'skip' | 'newListr'
+>;
+type Task = ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
 
 export interface LiveTreeOptions {
   style: Style;
@@ -38,82 +31,99 @@ export interface LiveTreeOptions {
 }
 
 /**
- * Live per-step progress on a terminal (SPEC 4) with listr2: one task per chain, one subtask per
- * step, redrawn in place. The engine knows nothing of it; each task waits for the run's events,
- * which arrive redacted and neutralised. Titles from the chain files are neutralised here.
+ * Live per-step progress on a terminal (SPEC 4) with listr2: a task per chain, a subtask per step,
+ * redrawn in place; under a chain step, the steps of its child as it runs there (SPEC 3.3). The
+ * run's events (redacted and neutralised) go through `reduceProgress` into a view; each task only
+ * waits for its part of the view and draws it with `tree-text`.
  */
 export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveTreeOptions): RunSink {
   const { style } = options;
-  const channels = new Map<string, ChainChannel>();
-  const stepTitle = (chain: ChainModel, index: number) => {
-    const step = chain.steps[index];
-    if (!step) return '';
-    const call = callOf(step);
-    return `${neutralize(step.id)}${step.id !== call ? style.dim(` (${neutralize(call)})`) : ''}`;
-  };
-  const chainTitle = (chain: ChainModel) => `${neutralize(chain.chainId)} ${style.dim(neutralize(chain.file))}`;
-  const chainsByFile = new Map(chains.map((c) => [c.file, c]));
-  const setStatus = (event: { file: string; step_index: number }, status: string) => {
-    const chain = chainsByFile.get(event.file);
-    const channel = channels.get(event.file);
-    if (!chain || !channel) return undefined;
-    const text = `${stepTitle(chain, event.step_index)} ${style.dim('—')} ${status}`;
-    channel.stepStatus[event.step_index] = text;
-    const task = channel.stepTasks[event.step_index];
-    if (task) task.title = text;
-    return text;
+  const store = createViewStore(createProgressView(chains));
+
+  /** A step's title as the view has it: what it is doing or came to, and a chain step's child's lines under it. */
+  const stepLines = (step: StepView) =>
+    [stepText(step, style), ...(step.child ? childLines(step.child, style) : [])].join('\n');
+
+  /** A step's final look: passed, skipped (never ran), or failed with its error under the title. */
+  const finish = (task: TaskHandle, step: StepView & { result: StepResult }) => {
+    const { result } = step;
+    // A step cancelled before it started never ran: it is skipped, not failed.
+    if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null))
+      return task.skip(stepText(step, style));
+    const failed = result.status === 'failed' || result.status === 'cancelled';
+    if (failed && !step.child?.started) {
+      // listr2 shows the title and then the error: the error carries only what happened.
+      task.title = stepTitle(step.ref, style);
+      throw new Error(describeStepResult(result));
+    }
+    // A chain step's outcome is on its first line, where its child's lines cannot come between.
+    task.title = stepLines(step);
+    if (failed) throw new Error('');
+    return undefined;
   };
 
-  const chainTask = (chain: ChainModel) => ({
-    title: chainTitle(chain),
-    task: async (
-      _ctx: unknown,
-      task: TaskHandle & { newListr: ListrTaskWrapper<unknown, never, never>['newListr'] },
-    ) => {
-      const channel = channels.get(chain.file) as ChainChannel;
-      channel.chainTask = task;
-      if (channel.finalTitle) task.title = channel.finalTitle;
-      await channel.started.promise;
-      return task.newListr(
-        chain.steps.map((_step, index) => ({
-          title: stepTitle(chain, index),
-          task: async (_c: unknown, stepTask: TaskHandle) => {
-            channel.stepTasks[index] = stepTask;
-            const status = channel.stepStatus[index];
-            if (status) stepTask.title = status;
-            const result = await (channel.steps[index] as Deferred<StepResult>).promise;
-            const text = `${stepTitle(chain, index)} ${style.dim('—')} ${describeStepResult(result)}`;
-            // A step cancelled before it started never ran: it is skipped, not failed.
-            if (result.status === 'skipped' || (result.status === 'cancelled' && result.started_at === null))
-              return stepTask.skip(text);
-            if (result.status === 'failed' || result.status === 'cancelled') {
-              // listr2 shows the title and then the error: the error carries only what happened.
-              stepTask.title = stepTitle(chain, index);
-              throw new Error(describeStepResult(result));
-            }
-            stepTask.title = text;
-            return undefined;
+  const stepTask = (place: ChainPlace, index: number): Task => {
+    const initial = stepAt(store.view(), place, index);
+    return {
+      title: initial ? stepTitle(initial.ref, style) : '',
+      task: async (_ctx, task: TaskHandle) => {
+        const unfollow = store.follow(
+          place.top,
+          (view) => stepAt(view, place, index),
+          (step) => {
+            if (step && !step.result) task.title = stepLines(step);
           },
-        })),
-        { concurrent: false, exitOnError: false },
-      );
-    },
-  });
+        );
+        const step = await store.until(place.top, (view) => {
+          const s = stepAt(view, place, index);
+          return s?.result ? { ...s, result: s.result } : undefined;
+        });
+        unfollow();
+        return finish(task, step);
+      },
+    };
+  };
 
-  for (const chain of chains)
-    channels.set(chain.file, {
-      started: deferred(),
-      steps: chain.steps.map(() => deferred()),
-      stepTasks: [],
-      stepStatus: [],
-    });
-  const drawn = new Listr(chains.map(chainTask), {
-    concurrent: true,
-    exitOnError: false,
-    registerSignalListeners: false,
-    renderer: 'default',
-    rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: false, showErrorMessage: true },
-  })
+  const chainTask = (top: number): Task => {
+    const place = { top, path: [] };
+    const initial = chainAt(store.view(), place);
+    const title = initial ? chainTitle(initial, style) : '';
+    return {
+      title,
+      task: async (_ctx, task: TaskHandle) => {
+        // A fast chain can end before listr starts its task: the title follows the view, not the events.
+        store.follow(
+          top,
+          (view) => chainAt(view, place),
+          (chain) => {
+            if (!chain?.end) return true;
+            task.title = `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`;
+            return false;
+          },
+        );
+        const chain = await store.until(top, (view) => {
+          const c = chainAt(view, place);
+          return c && (c.started || view.settled) ? c : undefined;
+        });
+        return task.newListr(
+          chain.steps.map((_s, i) => stepTask(place, i)),
+          { concurrent: false, exitOnError: false },
+        );
+      },
+    };
+  };
+
+  const drawn = new Listr<unknown, 'default', 'simple'>(
+    chains.map((_c, top) => chainTask(top)),
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      renderer: 'default',
+      // A skipped step is one line, as in plain lines: `↓ upgrade (da-upgrade-tier) — skipped: condition … is false`.
+      rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: true, showErrorMessage: true },
+    },
+  )
     .run()
     .catch(() => undefined);
 
@@ -121,52 +131,79 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     name: 'progress',
     audience: 'human',
     event(event: RunEvent) {
-      if (event.type === 'run_end') return;
-      // Until the tree nests them, a child chain's events are told by its chain step's own.
-      if (event.parent) return;
-      const channel = channels.get(event.file);
-      if (!channel) return;
-      switch (event.type) {
-        case 'chain_start':
-          channel.started.resolve();
-          break;
-        case 'retry': {
-          const waiting = setStatus(
-            event,
-            `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`,
-          );
-          // No event marks the end of the wait; the renderer knows its length.
-          setTimeout(() => {
-            if (channel.stepStatus[event.step_index] === waiting)
-              setStatus(event, `attempt ${event.attempt + 1}${event.fallback ? ' of the fallback' : ''}`);
-          }, event.wait_ms).unref();
-          break;
-        }
-        case 'step_start':
-          if (event.fallback) setStatus(event, 'running fallback');
-          break;
-        case 'step_end':
-          channel.steps[event.step_index]?.resolve(event.result);
-          break;
-        case 'chain_end': {
-          // A chain may end before a step task subscribed (e.g. cancelled before it started).
-          channel.started.resolve();
-          const chain = chainsByFile.get(event.file);
-          channel.finalTitle = `${chain ? chainTitle(chain) : event.chain_id} — ${summaryLine(event, style)}`;
-          if (channel.chainTask) channel.chainTask.title = channel.finalTitle;
-          break;
-        }
-      }
+      store.apply(event);
     },
     async end(end) {
-      // Chains that never started still hold their tasks open: settle them so the tree ends.
-      for (const [file, channel] of channels) {
-        channel.started.resolve();
-        const chain = chainsByFile.get(file);
-        chain?.steps.forEach((step, index) => channel.steps[index]?.resolve(notRunResult(refOf(step), 'cancelled')));
-      }
+      // Chains and steps that never started still hold their tasks open: settle them so the tree ends.
+      store.settle();
       await drawn;
       options.write(`${runSummaryLine(end, style)}\n`);
+    },
+  };
+}
+
+type Watcher = (view: ProgressView) => void;
+
+/** The current view, and tasks waiting on their top-level chain's part of it. */
+interface ViewStore {
+  view(): ProgressView;
+  apply(event: RunEvent): void;
+  settle(): void;
+  /** Resolves with the first value `select` gives that is not undefined, now or after a later change. */
+  until<T>(top: number, select: (view: ProgressView) => T | undefined): Promise<T>;
+  /**
+   * Calls `changed` now and whenever what `select` gives is another object, until `changed` returns
+   * false or the returned function is called.
+   */
+  follow<T>(top: number, select: (view: ProgressView) => T, changed: (value: T) => boolean | void): () => void;
+}
+
+function createViewStore(initial: ProgressView): ViewStore {
+  let current = initial;
+  const watchers = new Map<number, Set<Watcher>>();
+  const watch = (top: number, watcher: Watcher) => {
+    const set = watchers.get(top) ?? new Set();
+    watchers.set(top, set.add(watcher));
+    return () => void set.delete(watcher);
+  };
+  const notify = (top: number) => {
+    for (const watcher of [...(watchers.get(top) ?? [])]) watcher(current);
+  };
+  return {
+    view: () => current,
+    apply(event) {
+      const next = reduceProgress(current, event);
+      if (next === current || event.type === 'run_end') return;
+      current = next;
+      const place = placeOf(current, event);
+      if (place) notify(place.top);
+    },
+    settle() {
+      current = settleProgress(current);
+      for (const top of watchers.keys()) notify(top);
+    },
+    until(top, select) {
+      const now = select(current);
+      if (now !== undefined) return Promise.resolve(now);
+      return new Promise((resolve) => {
+        const stop = watch(top, (view) => {
+          const value = select(view);
+          if (value === undefined) return;
+          stop();
+          resolve(value);
+        });
+      });
+    },
+    follow(top, select, changed) {
+      let last = select(current);
+      if (changed(last) === false) return () => undefined;
+      const stop = watch(top, (view) => {
+        const value = select(view);
+        if (value === last) return;
+        last = value;
+        if (changed(value) === false) stop();
+      });
+      return stop;
     },
   };
 }

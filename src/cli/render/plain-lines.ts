@@ -1,4 +1,4 @@
-import { callOfRef, type RunEvent, type StepRef, type StepResult } from '../../engine/index.js';
+import { callOfRef, type ParentRef, type RunEvent, type StepRef, type StepResult } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
 import type { TextStyle } from '../../report/text-style.js';
 import { describeStepResult, formatWait, runSummaryLine, summaryLine } from './step-text.js';
@@ -19,10 +19,21 @@ export interface PlainLinesOptions {
  */
 export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
   const { style, write } = options;
-  const stepName = (e: StepRef & { chain_id: string }) => {
+  // With several chains their lines interleave, so each line names where it is: its top-level
+  // chain, then the chain steps down to it (`onboarding › crm › update`), as indentation cannot.
+  const placeOf = (e: { chain_id: string; parent?: readonly ParentRef[] | undefined }) =>
+    options.manyChains
+      ? [e.parent?.[0]?.chain_id ?? e.chain_id, ...(e.parent ?? []).map((p) => p.step_id)]
+          .map((name) => `${name} › `)
+          .join('')
+      : '';
+  const stepName = (e: StepRef & { chain_id: string; parent?: readonly ParentRef[] | undefined }) => {
     const call = callOfRef(e);
-    return `${options.manyChains ? `${e.chain_id} › ` : ''}${e.step_id}${e.step_id !== call ? style.dim(` (${call})`) : ''}`;
+    return `${placeOf(e)}${e.step_id}${e.step_id !== call ? style.dim(` (${call})`) : ''}`;
   };
+  // A child's own line names the child; the chain step it runs under is already in its place.
+  const chainName = (e: { chain_id: string; file: string; parent?: readonly ParentRef[] | undefined }) =>
+    `${e.parent ? placeOf(e) : ''}${e.chain_id} ${style.dim(e.file)}`;
   let indent = '';
   const line = (icon: string, what: string, outcome?: string) =>
     write(`${indent}${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
@@ -34,7 +45,7 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
       indent = event.type === 'run_end' ? '' : '  '.repeat(event.parent?.length ?? 0);
       switch (event.type) {
         case 'chain_start':
-          return line('❯', `${event.chain_id} ${style.dim(event.file)}`);
+          return line('❯', chainName(event));
         case 'step_start':
           return line('❯', stepName(event), event.fallback ? 'running fallback' : undefined);
         case 'retry':
@@ -48,7 +59,7 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
         case 'chain_end':
           return line(
             event.final_status === 'completed' ? style.green('✔') : style.red('✖'),
-            `${event.chain_id} ${style.dim(event.file)}`,
+            chainName(event),
             summaryLine(event, style),
           );
         case 'run_end':

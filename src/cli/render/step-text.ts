@@ -1,13 +1,15 @@
-import type { ChainEndEvent, RunEndEvent, StepResult } from '../../engine/index.js';
+import type { ChainEndEvent, RunEndEvent, SkipReason, StepResult } from '../../engine/index.js';
 import type { TextStyle } from '../../report/text-style.js';
 
 /** Human wording shared by every renderer, so the TTY tree, plain lines and summaries agree. */
 export function describeStepResult(r: StepResult): string {
   const timing = `${formatMs(r.latency_ms)}`;
   const status = r.http_status !== null ? `${r.http_status}, ` : '';
+  // A chain step's `attempts` count its child's requests, not tries of its own (SPEC 3.3).
+  const ownTries = r.uses === undefined;
   switch (r.status) {
     case 'success':
-      return r.attempts > 1
+      return ownTries && r.attempts > 1
         ? `passed after ${r.attempts} attempts (${status}${timing})`
         : `passed (${status}${timing})`;
     case 'fallback':
@@ -19,15 +21,26 @@ export function describeStepResult(r: StepResult): string {
       const tried =
         r.attempts === 0
           ? 'failed before anything was sent'
-          : `failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+          : !ownTries
+            ? 'failed'
+            : `failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
       return `${tried} (${timing}): ${r.error?.message ?? ''}${r.error?.hint ? ` — hint: ${r.error.hint}` : ''}${fallback}`;
     }
     case 'skipped':
-      return r.skip_reason === 'condition' ? `skipped: condition ${r.condition ?? ''} is false` : 'skipped';
+      return r.skip_reason === 'condition'
+        ? `skipped: condition ${r.condition ?? ''} is false`
+        : `skipped${r.skip_reason ? `: ${NOT_RUN_BECAUSE[r.skip_reason]}` : ''}`;
     case 'cancelled':
       return 'cancelled';
   }
 }
+
+/** Why a step never ran, when it was not its own `if:` (SPEC 3.5 `skip_reason`). */
+const NOT_RUN_BECAUSE = {
+  abort: 'an earlier step failed',
+  global_timeout: 'the global timeout passed',
+  cancelled: 'the run was cancelled',
+} as const satisfies Record<Exclude<SkipReason, 'condition'>, string>;
 
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
