@@ -3,8 +3,7 @@
  * `inputs:`, and what the parent reads of the child's `outputs:`.
  */
 import { diagnostic, type DiagnosticCode } from './diagnostics.js';
-import type { ChildEdge, Report } from './composition.js';
-import type { LoadedFile } from './loader.js';
+import type { ChildEdge, LoadedFile, Report } from './loaded-file.js';
 import { isRecord, type ChainStepOf, type InputSpec } from './normalize.js';
 import { referencePosition, type OutputUse, type StepReference } from './semantics.js';
 import { positionOf, type DocPath } from './source.js';

@@ -1,5 +1,4 @@
-import type { ChildEdge } from './composition.js';
-import type { LoadedFile } from './loader.js';
+import type { ChildEdge, LoadedFile } from './loaded-file.js';
 
 /** At most this many chains nest, the top-level one included (SPEC 3.3). */
 export const MAX_NESTING = 5;

@@ -1,7 +1,7 @@
 import { dirname, resolve, sep } from 'node:path';
 import { compareDiagnostics, isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { componentsOf, cycleOf, invalidFiles, isCycle, tooDeep, MAX_NESTING } from './composition-graph.js';
-import type { LoadedFile } from './loader.js';
+import type { ChildEdge, LoadedFile, Report } from './loaded-file.js';
 import { at, checkChildOutputs, checkWith } from './composition-contract.js';
 import type { ChainStepOf } from './normalize.js';
 import { positionOf, type DocPath } from './source.js';
@@ -9,12 +9,7 @@ import type { Template } from './expression.js';
 
 export { MAX_NESTING } from './composition-graph.js';
 
-/** One `uses:` that leads to a file. */
-export interface ChildEdge {
-  parent: LoadedFile;
-  stepIndex: number;
-  child: LoadedFile;
-}
+export type { ChildEdge, Report } from './loaded-file.js';
 
 export interface CompositionPorts {
   get(file: string): LoadedFile;
@@ -44,8 +39,6 @@ export interface UsesRoot {
 }
 
 /** Records a problem found across files, held by the file with the mistake. */
-export type Report = (entry: LoadedFile, d: Diagnostic) => void;
-
 /**
  * The checks of SPEC 3.3 across files, in one pass over the graph of `uses:`: each file is
  * visited once, however many chains use it. A file with errors of its own is still followed, so

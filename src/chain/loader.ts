@@ -1,18 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import {
-  compareDiagnostics,
-  diagnostic,
-  isWarning,
-  type Diagnostic,
-  type DiagnosticCode,
-  type Position,
-} from './diagnostics.js';
-import { checkComposition, type ChildEdge, type UsesRoot } from './composition.js';
+import { compareDiagnostics, diagnostic, isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { checkComposition, type UsesRoot } from './composition.js';
+import type { ChildEdge, LoadedFile, SemanticView } from './loaded-file.js';
 import type { ChainModel, StepModel } from './model.js';
 import { readChainPath } from './read.js';
 import { validateAgainstSchema } from './schema-errors.js';
-import { compileChain, type CompiledChain, type OutputUse, type StepReference } from './semantics.js';
+import { compileChain } from './semantics.js';
 import { positionOf, type ChainSource, type ParsedFile } from './source.js';
 
 /**
@@ -29,6 +23,8 @@ export interface ChainReader {
    */
   realpath?(path: string): string | undefined;
 }
+
+export type { LoadedFile, SemanticView } from './loaded-file.js';
 
 export interface ChainLoaderOptions {
   /** Base of relative file names. Default `process.cwd()`. */
@@ -65,33 +61,6 @@ export interface LoadResult {
   warnings: Diagnostic[];
   /** Every file that loaded as a valid chain, the children that were not given included. */
   validFiles?: string[];
-}
-
-/** One file as its own layers see it, before anything across files is checked. */
-export interface LoadedFile {
-  file: string;
-  /**
-   * Absolute path with every symbolic link resolved: the file's identity, so two spellings of one
-   * child (or two links to it) are parsed once, and the folder its own `uses:` start from.
-   */
-  path: string;
-  parsed: ParsedFile;
-  /** Errors and warnings of the YAML, schema and semantic layers. */
-  own: Diagnostic[];
-  /**
-   * The chain as the semantic layer read it, present whenever the YAML gave a document, errors
-   * or not: the checks across files still follow its `uses:`, so every problem is said at once.
-   */
-  semantic?: SemanticView;
-  /** Present when the file's own layers found no error. */
-  compiled?: SemanticView & { positions: Position[]; at: Position };
-}
-
-/** What the checks across files read of one file's chain. */
-export interface SemanticView {
-  chain: CompiledChain;
-  references: StepReference[];
-  outputUses: OutputUse[];
 }
 
 export interface ChainLoader {

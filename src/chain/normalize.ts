@@ -51,18 +51,22 @@ export interface InputSpec {
   description?: string;
 }
 
-/** What a step that fails with `on_failure: fallback` runs; `T` is how values are held (raw or compiled). */
-export type FallbackOf<T> =
-  | {
-      kind: 'action';
-      actionId: string;
-      payload: T;
-      timeoutMs: number;
-      /** The step's policy; a chain step, which has none of its own, takes `defaults:`. */
-      retry: StepRetry;
-      idempotent: boolean;
-    }
-  | { kind: 'output'; output: T };
+/** One Data Action call and the policy it runs under: what an action step and an action fallback both are. */
+export interface ActionCallOf<T> {
+  actionId: string;
+  payload: T;
+  /** Per attempt. */
+  timeoutMs: number;
+  retry: StepRetry;
+  idempotent: boolean;
+}
+
+/**
+ * What a step that fails with `on_failure: fallback` runs; `T` is how values are held (raw or
+ * compiled). An action fallback runs under its step's policy; a chain step, which has none of its
+ * own, lends it `defaults:`.
+ */
+export type FallbackOf<T> = ({ kind: 'action' } & ActionCallOf<T>) | { kind: 'output'; output: T };
 
 interface StepCommon<T> {
   index: number;
@@ -76,13 +80,8 @@ interface StepCommon<T> {
 }
 
 /** A step that executes one Data Action. */
-export interface ActionStepOf<T> extends StepCommon<T> {
+export interface ActionStepOf<T> extends StepCommon<T>, ActionCallOf<T> {
   kind: 'action';
-  actionId: string;
-  payload: T;
-  timeoutMs: number;
-  retry: StepRetry;
-  idempotent: boolean;
 }
 
 /** A step that runs another chain file as one step (SPEC 3.3). */

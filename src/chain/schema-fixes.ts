@@ -1,21 +1,7 @@
-import { isStep } from './schema-steps.js';
+import { isStep, type SchemaNode } from './schema-steps.js';
 import { listOf } from './suggest.js';
 
-/** The parts of a JSON Schema node that say what a value may be. */
-export interface SchemaNode {
-  description?: string;
-  /** `false` for a key one branch of an `if` refuses (a chain step's `payload`). */
-  properties?: Record<string, SchemaNode | boolean>;
-  required?: string[];
-  if?: SchemaNode;
-  then?: SchemaNode;
-  else?: SchemaNode;
-  minimum?: number;
-  maximum?: number;
-  type?: string | string[];
-  enum?: unknown[];
-  pattern?: string;
-}
+export type { SchemaNode } from './schema-steps.js';
 
 /**
  * What to write instead, for a value the schema refused: "write `true` or `false`", "use one of

@@ -1,4 +1,18 @@
-import type { SchemaNode } from './schema-fixes.js';
+/** The parts of a JSON Schema node that say what a value may be. */
+export interface SchemaNode {
+  description?: string;
+  /** `false` for a key one branch of an `if` refuses (a chain step's `payload`). */
+  properties?: Record<string, SchemaNode | boolean>;
+  required?: string[];
+  if?: SchemaNode;
+  then?: SchemaNode;
+  else?: SchemaNode;
+  minimum?: number;
+  maximum?: number;
+  type?: string | string[];
+  enum?: unknown[];
+  pattern?: string;
+}
 
 /**
  * The two kinds of step (SPEC 3, 3.3): an action step runs a Data Action (`action_id`), a chain
