@@ -11,10 +11,11 @@ const EXECUTE = /^\/api\/v2\/integration\/data-actions\/([^/]+)\/execute$/;
 /**
  * Start the fake tenant on 127.0.0.1, port 0.
  * `arrivals.token` is the hrtime (ns, bigint) of the first token request since the last reset();
- * `arrivals.execute` lists `{ at, actionId }` of every execute request, in arrival order.
+ * `arrivals.execute` lists `{ at, actionId }` of every execute request, in arrival order;
+ * `tokenRequests` and `connections` count token requests and TCP connections accepted.
  */
 export async function startFakeTenant() {
-  const arrivals = { token: undefined, tokenRequests: 0, execute: [] };
+  const arrivals = { token: undefined, tokenRequests: 0, connections: 0, execute: [] };
   const server = createServer({ keepAlive: true }, (req, res) => {
     const at = process.hrtime.bigint();
     const path = (req.url ?? '').split('?')[0];
@@ -42,6 +43,7 @@ export async function startFakeTenant() {
       return send(res, 200, { ok: true, echo: payload });
     });
   });
+  server.on('connection', () => (arrivals.connections += 1));
   server.keepAliveTimeout = 30_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -54,6 +56,7 @@ export async function startFakeTenant() {
     reset() {
       arrivals.token = undefined;
       arrivals.tokenRequests = 0;
+      arrivals.connections = 0;
       arrivals.execute.length = 0;
     },
     close() {

@@ -99,6 +99,7 @@ function timeProcess(tenant, command, args, env) {
         perStep: ms(execute[0].at, execute[STEPS - 1].at) / (STEPS - 1),
         whole: ms(t0, exitedAt),
         tokenRequests: tenant.arrivals.tokenRequests,
+        connections: tenant.arrivals.connections,
       });
     });
   });
@@ -187,6 +188,8 @@ try {
   for (const name of names) {
     const rounds = samples[name].map((s) => `${s.first.toFixed(0)}/${s.perStep.toFixed(2)}/${s.whole.toFixed(0)}`);
     console.log(`${name.padEnd(8)} rounds (first ms/per step ms/whole ms): ${rounds.join('  ')}`);
+    const last = samples[name].at(-1);
+    console.log(`${''.padEnd(8)} ${last.tokenRequests} token request(s), ${last.connections} TCP connection(s) a run`);
   }
   console.log('moonshot: ≤ 0.6× seed on all three');
   console.log(
