@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// dist/cli.js is a minified bundle (src/cli/build-cli.mjs): a stack names the source lines only
+// when asked for. Code loaded later, every command's own, is mapped; a normal start pays nothing.
+if (process.env.CXCHAIN_DEBUG === '1') process.setSourceMapsEnabled(true);
 import { main } from './cli/main.js';
 import { createContext } from './cli/context.js';
 import { EXIT } from './cli/exit-codes.js';

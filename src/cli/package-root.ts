@@ -1,6 +1,19 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The installed package's folder (dist/cli/… or src/cli/… → two levels up). */
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The installed package's folder: the nearest one above this file that holds a package.json.
+ * This code runs from src/cli/ (tests), dist/cli/ (the library), dist/cli.js or dist/chunks/ (the
+ * CLI bundle, src/cli/build-cli.mjs), so its depth below the root is not fixed.
+ */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(here, '..', '..');
+  }
+}
+
+export const PACKAGE_ROOT = packageRoot();
 export const SCHEMA_FILE = join(PACKAGE_ROOT, 'schemas', 'chain.schema.json');

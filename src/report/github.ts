@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isGithubActions } from './github-env.js';
 import { OutputError } from './output-file.js';
 
 /** GitHub Actions workflow commands (SPEC 8), escaped per the runner's rules. */
@@ -37,10 +38,7 @@ export function formatAnnotation(a: Annotation): string {
   return `::${a.level ?? 'error'}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(a.message)}`;
 }
 
-/** Whether cxchain runs as a GitHub Actions step; the runner sets `GITHUB_ACTIONS=true`. */
-export function isGithubActions(env: NodeJS.ProcessEnv): boolean {
-  return env.GITHUB_ACTIONS === 'true';
-}
+export { isGithubActions };
 
 /**
  * Where an annotation should point. cxchain names files relative to its working directory; GitHub

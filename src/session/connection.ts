@@ -1,9 +1,8 @@
 import { createClient, resolveConnection, ConfigError, type ConnectionFlags, type RateLimit } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
-import { escapeData } from '../report/github.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
-import { createSimulator, parseRateLimit } from '../sim/index.js';
+import { parseRateLimit } from '../sim/rate-limit.js';
 import { UsageError } from './exit-codes.js';
 
 export interface ConnectionOptions extends ConnectionFlags {
@@ -74,7 +73,9 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
       );
   const redactor = createRedactor(secrets.map(([, value]) => value));
   const mask = ctx.env.GITHUB_ACTIONS === 'true';
-  const sim = options.sim ? await createSimulator({ port: 0 }) : undefined;
+  // The simulator and the GitHub escaping are loaded only when used (issue 14: start-up).
+  const escapeData = mask ? (await import('../report/github.js')).escapeData : undefined;
+  const sim = options.sim ? await (await import('../sim/index.js')).createSimulator({ port: 0 }) : undefined;
   let client: DataActionClient;
   let target: string;
   try {
@@ -97,7 +98,7 @@ export async function openConnection(options: ConnectionOptions, ctx: Connection
         // GitHub masks a value from the moment it sees this command (SPEC 8). The runner reads
         // commands on stderr as well, which keeps stdout pure data for --renderer json.
         // Escaped as workflow command data, so the runner masks exactly the token (a `%` in it included).
-        if (mask) ctx.command(`::add-mask::${escapeData(token)}`);
+        if (escapeData) ctx.command(`::add-mask::${escapeData(token)}`);
       },
     });
   } catch (error) {

@@ -1,22 +1,15 @@
 import { resolve } from 'node:path';
 import type { ChainModel, Diagnostic } from '../../chain/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
-import {
-  appendStepSummary,
-  formatProblemAnnotations,
-  githubFileLinker,
-  isGithubActions,
-  type AnnotationPlace,
-} from '../../report/github.js';
+import type { AnnotationPlace } from '../../report/github.js';
+import { isGithubActions } from '../../report/github-env.js';
 import type { ReportTargets } from '../../report/report-writer.js';
-import { createGithubRunSink, formatInvalidRunMarkdown, formatRunSummaryMarkdown } from '../../report/run-github.js';
 import type { RunSink } from '../../report/sink.js';
 import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { sessionContext, warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
-import { createLiveTreeSink } from '../render/live-tree.js';
 import { createPlainLinesSink } from '../render/plain-lines.js';
 import { formatShard, type Shard } from '../shard.js';
 import { loadChainsShard } from '../shard-selection.js';
@@ -45,16 +38,18 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
     followOutside: options.followSymlinks === true,
   });
   const github = isGithubActions(ctx.env) ? { cwd: ctx.cwd, env: ctx.env } : undefined;
+  // The GitHub reporters are loaded only in a workflow (issue 14: start-up).
+  const reporters = github ? await loadGithubReporters() : undefined;
   const label = options.shard ? `shard ${formatShard(options.shard)}` : undefined;
   // Warnings are not the run's product: stderr, before anything runs, and the chains still run.
   if (loaded.warnings.length > 0 && loaded.diagnostics.length === 0) {
     ctx.stderr.write(`${formatDiagnosticsText(loaded.warnings, { style: ctx.errStyle })}\n`);
-    if (github) ctx.stderr.write(formatProblemAnnotations(loaded.warnings, github));
+    if (github && reporters) ctx.stderr.write(reporters.formatProblemAnnotations(loaded.warnings, github));
   }
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
     ctx.stderr.write('nothing was run: fix the problems above first\n');
-    if (github) reportInvalidToGithub(loaded.diagnostics, github, ctx, label);
+    if (github && reporters) reportInvalidToGithub(loaded.diagnostics, github, reporters, ctx, label);
     return EXIT.invalid;
   }
   // A `call_only` file is validated with the others but runs only as a child (SPEC 3.3).
@@ -66,11 +61,15 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
         ? `${label} holds none of the ${paths.join(', ') || 'chains'} chain files: nothing to run\n`
         : `${callOnly === 1 ? 'the chain is' : `all ${callOnly} chains are`} \`call_only\` (run only as children of other chains): nothing to run\n`,
     );
-    if (github)
+    if (reporters)
       warn(
         ctx,
-        appendStepSummary(
-          formatRunSummaryMarkdown([], { durationMs: 0, locate: () => undefined, ...(label ? { label } : {}) }),
+        reporters.appendStepSummary(
+          reporters.formatRunSummaryMarkdown([], {
+            durationMs: 0,
+            locate: () => undefined,
+            ...(label ? { label } : {}),
+          }),
           ctx.env,
         ).warning,
       );
@@ -87,7 +86,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   try {
     return await runWithSignals(session, ctx, async () => {
       const outcome = await session.run(chains, {
-        sinks: renderSinks(chains, options, ctx, github, label),
+        sinks: await renderSinks(chains, options, ctx, github && reporters ? { github, reporters } : undefined, label),
         reports,
         concurrency: options.concurrency,
         inputsFor: (chain) => inputs.get(chain) ?? {},
@@ -101,13 +100,13 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
 }
 
 /** Progress for people and machines (SPEC 4: one stream per kind of line), then GitHub's view. */
-function renderSinks(
+async function renderSinks(
   chains: readonly ChainModel[],
   options: RunOptions,
   ctx: CommandContext,
-  github: AnnotationPlace | undefined,
+  workflow: { github: AnnotationPlace; reporters: GithubReporters } | undefined,
   label: string | undefined,
-): RunSink[] {
+): Promise<RunSink[]> {
   const out = (text: string) => ctx.stdout.write(text);
   const sinks: RunSink[] = [];
   if (options.renderer === 'json') {
@@ -116,14 +115,16 @@ function renderSinks(
       createSummaryLinesSink((text) => writeErr(ctx, text), ctx.errStyle),
     );
   } else if (options.renderer === 'default' && ctx.stdout.isTTY) {
+    // listr2 is loaded only for a terminal.
+    const { createLiveTreeSink } = await import('../render/live-tree.js');
     sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out }));
   } else {
     sinks.push(createPlainLinesSink({ write: out, style: ctx.style, manyChains: chains.length > 1 }));
   }
-  if (github)
+  if (workflow)
     sinks.push(
-      createGithubRunSink(chains, {
-        place: github,
+      workflow.reporters.createGithubRunSink(chains, {
+        place: workflow.github,
         label,
         // Beside human progress on stdout; on stderr when stdout is JSON lines, which the runner reads too.
         write: options.renderer === 'json' ? (text) => writeErr(ctx, text) : out,
@@ -207,12 +208,21 @@ function parseOutputFlags(options: RunOptions, cwd: string): ReportTargets {
   return targets;
 }
 
+type GithubReporters = Awaited<ReturnType<typeof loadGithubReporters>>;
+
+async function loadGithubReporters() {
+  const [github, run] = await Promise.all([import('../../report/github.js'), import('../../report/run-github.js')]);
+  return { ...github, ...run };
+}
+
 function reportInvalidToGithub(
   diagnostics: readonly Diagnostic[],
   place: AnnotationPlace,
+  reporters: GithubReporters,
   ctx: CommandContext,
   label: string | undefined,
 ): void {
+  const { formatProblemAnnotations, githubFileLinker, formatInvalidRunMarkdown, appendStepSummary } = reporters;
   // Beside the text on stderr; the runner reads workflow commands there as well as on stdout.
   ctx.stderr.write(formatProblemAnnotations(diagnostics, place));
   const link = githubFileLinker(place);

@@ -7,7 +7,6 @@ import { startWatchSession, type CancelReason, type WatchEvent, type WatchStart 
 import { sessionContext, type CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { parseInputFlags } from '../inputs.js';
-import { createLiveTreeSink } from '../render/live-tree.js';
 import { createPlainLinesSink } from '../render/plain-lines.js';
 import { reportProblem } from './run.js';
 
@@ -36,6 +35,9 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
   const given = parseInputFlags(options.input);
   const quit = listenForQuit(process.stdin, ctx);
   try {
+    // listr2 is loaded only for a terminal (issue 14: start-up).
+    const liveTree =
+      options.renderer === 'default' && ctx.stdout.isTTY ? await import('../render/live-tree.js') : undefined;
     const session = await openRunSession({
       ...options,
       context: sessionContext(ctx),
@@ -50,10 +52,9 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
       { inputs, signal }: { inputs: Record<string, unknown>; signal: AbortSignal },
     ) => {
       const out = (text: string) => ctx.stdout.write(text);
-      const progress =
-        options.renderer === 'default' && ctx.stdout.isTTY
-          ? createLiveTreeSink([chain], { style, write: () => undefined })
-          : createPlainLinesSink({ write: out, style, manyChains: false, runSummary: false });
+      const progress = liveTree
+        ? liveTree.createLiveTreeSink([chain], { style, write: () => undefined })
+        : createPlainLinesSink({ write: out, style, manyChains: false, runSummary: false });
       const outcome = await session.run([chain], { sinks: [progress], inputsFor: () => inputs, signal, retain: true });
       if (outcome.problem) {
         // An output that cannot be written, or a bug, ends watching: the same exit codes as run.
