@@ -103,6 +103,8 @@ export interface WatchOptions {
 }
 
 /** Starts `cxchain watch` and waits for its header. Stopped (and killed if need be) by `stop`. */
+const HEADER = /^watching .*\n.*to quit\n/m;
+
 export async function startWatch(args: string[], options: WatchOptions): Promise<Watcher> {
   const child = spawn(process.execPath, [CLI, 'watch', '--renderer', 'simple', ...args], {
     cwd: options.cwd,
@@ -139,7 +141,18 @@ export async function startWatch(args: string[], options: WatchOptions): Promise
       return { ...result, ms: Date.now() - t0 };
     },
   };
-  await watcher.see(/^watching .*\n.*to quit\n/m, 'the header');
+  try {
+    // Start-up is a process spawn, a validation and a simulator: on a machine running several
+    // suites at once it has been seen to take over 10 s, which says nothing about watch itself.
+    await waitFor('the header', () => HEADER.test(stdout) || child.exitCode !== null, describe, 3 * WAIT_MS);
+    if (!HEADER.test(stdout))
+      throw new Error(`the watcher exited (${child.exitCode}) before its header\n${describe()}`);
+  } catch (error) {
+    // A watcher that never got going must not outlive its test: it would keep the run alive.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return watcher;
 }
 
