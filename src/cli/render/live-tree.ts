@@ -1,4 +1,4 @@
-import { Listr, type DefaultRenderer, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import { DefaultRenderer, Listr, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
 import type { ChainModel } from '../../chain/index.js';
 import type { RunEvent, StepResult } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
@@ -113,13 +113,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     };
   };
 
-  const drawn = new Listr<unknown, 'default', 'simple'>(
+  const drawn = new Listr<unknown, typeof FrameRenderer, 'simple'>(
     chains.map((_c, top) => chainTask(top)),
     {
       concurrent: true,
       exitOnError: false,
       registerSignalListeners: false,
-      renderer: 'default',
+      renderer: FrameRenderer,
       // A skipped step is one line, as in plain lines: `↓ upgrade (da-upgrade-tier) — skipped: condition … is false`.
       rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: true, showErrorMessage: true },
     },
@@ -140,6 +140,48 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
       options.write(`${runSummaryLine(end, style)}\n`);
     },
   };
+}
+
+/**
+ * How often the tree is drawn while it changes, ms: listr2's spinner speed. listr2 draws the whole
+ * tree on every change of any task, synchronously inside the event that changed it, and measuring
+ * every line's width costs milliseconds (issue 14): a fast run spent most of its time drawing, and
+ * its steps waited for it. Here changes only ask for the next frame, and a run over before the
+ * first frame is drawn once, at its end.
+ */
+const FRAME_MS = 100;
+/** Lines kept formatted; a long watch session starts over past this many. */
+const FORMATTED_LINES = 4096;
+
+/** listr2's default renderer, drawing at most once a frame and formatting each distinct line once. */
+class FrameRenderer extends DefaultRenderer {
+  #frame: NodeJS.Timeout | undefined;
+  readonly #formatted = new Map<string, string[]>();
+
+  override update(): void {
+    this.#frame ??= setTimeout(() => {
+      this.#frame = undefined;
+      super.update();
+    }, FRAME_MS);
+  }
+
+  override end(): void {
+    clearTimeout(this.#frame);
+    this.#frame = undefined;
+    super.end();
+  }
+
+  /** A line's wrapped form depends only on its text, icon, depth and the terminal's width. */
+  protected override format(message: string, icon: string, level: number): string[] {
+    const key = `${process.stdout.columns}\u0000${level}\u0000${icon}\u0000${message}`;
+    let lines = this.#formatted.get(key);
+    if (!lines) {
+      if (this.#formatted.size >= FORMATTED_LINES) this.#formatted.clear();
+      lines = super.format(message, icon, level);
+      this.#formatted.set(key, lines);
+    }
+    return lines;
+  }
 }
 
 type Watcher = (view: ProgressView) => void;
