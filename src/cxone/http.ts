@@ -1,5 +1,5 @@
-import { createFetch } from 'ofetch';
-import { ANSWER_TOO_LARGE, createTransport, TransportError } from './transport.js';
+import { createFetch, type FetchOptions } from 'ofetch';
+import { ANSWER_TOO_LARGE, createTransport, RequestHeaders, TransportError, type Stop } from './transport.js';
 
 /** Answers over this size are cut off and fail the step (SPEC 5). */
 export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
@@ -10,7 +10,8 @@ export type StopReason = 'timeout' | 'global_timeout' | 'cancelled';
 export interface HttpAnswer {
   status: number;
   statusText: string;
-  headers: Headers;
+  /** Read as `Headers.get` reads them (a `Headers` does). */
+  headers: Pick<Headers, 'get'>;
   /** The body as text; empty for no body. Bytes that are not UTF-8 are read as U+FFFD. */
   text: string;
   /** Whether the body was valid UTF-8, so `text` is exactly what the server sent (SPEC 5). */
@@ -47,20 +48,27 @@ export interface Http {
 /** HTTP through ofetch.raw with its own retry off (SPEC 2): cxchain's policy wraps this. */
 export function createHttp(options: { maxBytes?: number } = {}): Http {
   const transport = createTransport({ maxBytes: options.maxBytes ?? MAX_ANSWER_BYTES });
-  const $fetch = createFetch({ fetch: transport.fetch, Headers, AbortController });
+  // ofetch builds the request's headers with this class: the plain record the transport sends.
+  const $fetch = createFetch({
+    fetch: transport.fetch,
+    Headers: RequestHeaders as unknown as typeof Headers,
+    AbortController,
+  });
   const send = async (request: HttpRequest): Promise<HttpOutcome> => {
-    const stop = stopSignal(request);
+    const stop = stopRequest(request);
     try {
       // Bytes, not text: Response.text() would hide invalid UTF-8 behind U+FFFD.
-      const response = await $fetch.raw<ArrayBuffer, 'arrayBuffer'>(request.url, {
+      const options: FetchOptions<'arrayBuffer'> & { stop: Stop } = {
         method: request.method,
         headers: request.headers,
         ...(request.body !== undefined ? { body: request.body } : {}),
         retry: 0,
         responseType: 'arrayBuffer',
         ignoreResponseError: true,
-        signal: stop.signal,
-      });
+        // ofetch hands its options to the transport as they are: no AbortSignal per request.
+        stop: stop.handle,
+      };
+      const response = await $fetch.raw<ArrayBuffer, 'arrayBuffer'>(request.url, options);
       return {
         ok: true,
         answer: {
@@ -97,21 +105,22 @@ function decodeBody(bytes: ArrayBuffer | undefined): { text: string; utf8: boole
   }
 }
 
-interface StopSignal {
-  signal: AbortSignal;
+interface StopHandle {
+  handle: Stop;
   /** Which stop came first, if any. */
   reason(): StopReason | undefined;
   dispose(): void;
 }
 
-/** One signal for the three ways a request is stopped (timeout, deadline, caller), remembering which came first. */
-function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadline' | 'now'>): StopSignal {
-  const controller = new AbortController();
+/** The three ways a request is stopped (timeout, deadline, caller), remembering which came first. */
+function stopRequest(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadline' | 'now'>): StopHandle {
+  const handle: Stop = { stopped: false, onStop: undefined };
   let reason: StopReason | undefined;
   const abort = (why: StopReason) => {
     if (reason) return;
     reason = why;
-    controller.abort();
+    handle.stopped = true;
+    handle.onStop?.();
   };
   const onParentAbort = () => abort('cancelled');
   if (request.signal?.aborted) abort('cancelled');
@@ -123,7 +132,7 @@ function stopSignal(request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'deadlin
     Math.max(0, Math.min(request.timeoutMs, untilDeadline)),
   );
   return {
-    signal: controller.signal,
+    handle,
     reason: () => reason,
     dispose() {
       clearTimeout(timer);

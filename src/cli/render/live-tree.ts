@@ -1,4 +1,4 @@
-import { Listr, type DefaultRenderer, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import { DefaultRenderer, Listr, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
 import type { ChainModel } from '../../chain/index.js';
 import type { RunEvent, StepResult } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
@@ -113,13 +113,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     };
   };
 
-  const drawn = new Listr<unknown, 'default', 'simple'>(
+  const drawn = new Listr<unknown, typeof FrameRenderer, 'simple'>(
     chains.map((_c, top) => chainTask(top)),
     {
       concurrent: true,
       exitOnError: false,
       registerSignalListeners: false,
-      renderer: 'default',
+      renderer: FrameRenderer,
       // A skipped step is one line, as in plain lines: `↓ upgrade (da-upgrade-tier) — skipped: condition … is false`.
       rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: true, showErrorMessage: true },
     },
@@ -140,6 +140,90 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
       options.write(`${runSummaryLine(end, style)}\n`);
     },
   };
+}
+
+/**
+ * How often the tree is drawn while it changes, ms: listr2's spinner speed. listr2 draws the whole
+ * tree on every change of any task, synchronously inside the event that changed it, and measuring
+ * every line's width costs milliseconds (issue 14): a fast run spent most of its time drawing, and
+ * its steps waited for it. Here changes only ask for the next frame, and a run over before the
+ * first frame is drawn once, at its end.
+ */
+const FRAME_MS = 100;
+/** Lines kept formatted; a long watch session starts over past this many. */
+const FORMATTED_LINES = 4096;
+
+/** listr2's default renderer, drawing at most once a frame and formatting each distinct line once. */
+class FrameRenderer extends DefaultRenderer {
+  #frame: NodeJS.Timeout | undefined;
+  readonly #formatted = new Map<string, string[]>();
+
+  override async render(): Promise<void> {
+    await super.render();
+    // listr2 keeps wrap-ansi in a field. It measures every word's width with a grapheme segmenter
+    // and an emoji regex, while most lines plainly fit: for those, its answer is the line itself.
+    const self = this as unknown as { wrap?: Wrap };
+    const wrap = self.wrap;
+    if (typeof wrap === 'function')
+      self.wrap = (text, columns, options) => unwrapped(text, columns) ?? wrap(text, columns, options);
+  }
+
+  override update(): void {
+    this.#frame ??= setTimeout(() => {
+      this.#frame = undefined;
+      super.update();
+    }, FRAME_MS);
+  }
+
+  override end(): void {
+    clearTimeout(this.#frame);
+    this.#frame = undefined;
+    super.end();
+  }
+
+  /** A line's wrapped form depends only on its text, icon, depth and the terminal's width. */
+  protected override format(message: string, icon: string, level: number): string[] {
+    const key = `${process.stdout.columns}\u0000${level}\u0000${icon}\u0000${message}`;
+    let lines = this.#formatted.get(key);
+    if (!lines) {
+      if (this.#formatted.size >= FORMATTED_LINES) this.#formatted.clear();
+      lines = super.format(message, icon, level);
+      this.#formatted.set(key, lines);
+    }
+    return lines;
+  }
+}
+
+type Wrap = (text: string, columns: number, options: unknown) => string;
+
+/**
+ * What wrap-ansi makes of `text` when every line of it fits in `columns`, or undefined when one
+ * might not. A character is at most 2 columns wide and printable ASCII 1, and colour codes take
+ * none, so a line within `columns` by this count is within them by any. wrap-ansi then returns
+ * each line as it is, after NFC normalisation and with CRLF as LF.
+ */
+function unwrapped(text: string, columns: number): string | undefined {
+  const normal = text.normalize().replaceAll('\r\n', '\n');
+  let width = 0;
+  for (let i = 0; i < normal.length; i++) {
+    const c = normal.charCodeAt(i);
+    if (c === 0x0a) {
+      width = 0;
+      continue;
+    }
+    if (c === 0x1b && normal[i + 1] === '[') {
+      // An SGR sequence (ESC [ digits and semicolons m) has no width.
+      let j = i + 2;
+      while (j < normal.length && /[0-9;]/.test(normal[j] as string)) j++;
+      if (normal[j] === 'm') {
+        i = j;
+        continue;
+      }
+    }
+    width += c >= 0x20 && c <= 0x7e ? 1 : 2;
+    if (width > columns) return undefined;
+  }
+  return normal;
 }
 
 type Watcher = (view: ProgressView) => void;
