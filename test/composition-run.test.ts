@@ -7,6 +7,20 @@ import { runChain, runChains, type ChainEvent, type ChainResult, type StepResult
 import { createSimulator, type Simulator } from '../src/sim/index.js';
 import { runCli, tempDir } from './helpers.js';
 
+/** A real client for the simulator, with its own client id. */
+function simClient(sim: Simulator, clientId: string): DataActionClient {
+  return createClient({
+    baseUrl: sim.url,
+    tokenUrl: sim.tokenUrl,
+    clientId,
+    clientSecret: `${clientId}-secret`,
+    grant: 'client_credentials',
+    authMethod: 'body',
+    scope: 'integration:data-actions:execute',
+    executePath: '/api/v2/integration/data-actions/{actionId}/execute',
+  });
+}
+
 /** Loads `files` (the first is the parent) from memory, children resolved by their paths. */
 function load(files: Record<string, string>): ChainModel {
   const loaded = validateChains(Object.entries(files).map(([file, text]) => ({ file, text })));
@@ -56,16 +70,7 @@ describe('chain steps at run time (SPEC 3.3)', () => {
   let client: DataActionClient;
   before(async () => {
     sim = await createSimulator();
-    client = createClient({
-      baseUrl: sim.url,
-      tokenUrl: sim.tokenUrl,
-      clientId: 'composition',
-      clientSecret: 'composition-secret',
-      grant: 'client_credentials',
-      authMethod: 'body',
-      scope: 'integration:data-actions:execute',
-      executePath: '/api/v2/integration/data-actions/{actionId}/execute',
-    });
+    client = simClient(sim, 'composition');
   });
   after(async () => {
     await client.close();
@@ -262,16 +267,7 @@ describe('if: and expect: at run time (SPEC 3.5)', () => {
   let client: DataActionClient;
   before(async () => {
     sim = await createSimulator();
-    client = createClient({
-      baseUrl: sim.url,
-      tokenUrl: sim.tokenUrl,
-      clientId: 'conditions',
-      clientSecret: 'conditions-secret',
-      grant: 'client_credentials',
-      authMethod: 'body',
-      scope: 'integration:data-actions:execute',
-      executePath: '/api/v2/integration/data-actions/{actionId}/execute',
-    });
+    client = simClient(sim, 'conditions');
   });
   after(async () => {
     await client.close();
