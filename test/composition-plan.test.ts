@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { PlanEntry, PlanResult } from '../src/plan/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { git, put, runCli, tempDir } from './helpers.js';
 
 // SPEC 3.3 "Everything else follows": `plan` marks a chain whose child changed as
 // `changed (via lib/crm-sync.yaml)`. Real git repositories in a temp dir, a spawned CLI.
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
-    { cwd: dir, encoding: 'utf8' },
-  );
-}
-
-async function put(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), text);
-  }
-}
 
 /** A repository whose `main` holds `base`; the working tree then gets `head` (uncommitted, as plan reads it). */
 async function repo(base: Record<string, string>, head: Record<string, string> = {}, gone: string[] = []) {

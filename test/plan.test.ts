@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlanResult } from '../src/plan/index.js';
-import { runCli, tempDir } from './helpers.js';
-
-/** git in a test repository, with an identity and no signing, whatever the machine's config says. */
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
-    { cwd: dir, encoding: 'utf8' },
-  );
-}
-
-async function put(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), text);
-  }
-}
+import { git, put, runCli, tempDir } from './helpers.js';
 
 const BASE = {
   'chains/a.yaml':
