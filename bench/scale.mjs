@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulator } from '../dist/index.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 
 function writeChains(dir, count) {
   for (let i = 0; i < count; i++) {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeTenant } from './fake-tenant.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = join(root, 'dist', 'cli.cjs');
 const seed = join(root, '..', 'shared', 'seed', 'seed_orchestrator_mended.py');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;

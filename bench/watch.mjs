@@ -30,7 +30,7 @@ const sim = await createSimulator();
 const dir = mkdtempSync(join(tmpdir(), 'cxchain-bench-watch-'));
 const file = join(dir, 'bench.yaml');
 writeFileSync(file, chain(0));
-const child = spawn(process.execPath, ['dist/cli.js', 'watch', dir, '--renderer', 'simple'], {
+const child = spawn(process.execPath, ['dist/cli.cjs', 'watch', dir, '--renderer', 'simple'], {
   env: {
     ...process.env,
     NO_COLOR: '1',

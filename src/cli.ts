@@ -1,7 +1,4 @@
-#!/usr/bin/env node
-// dist/cli.js is a minified bundle (src/cli/build-cli.mjs): a stack names the source lines only
-// when asked for. Code loaded later, every command's own, is mapped; a normal start pays nothing.
-if (process.env.CXCHAIN_DEBUG === '1') process.setSourceMapsEnabled(true);
+// The CLI's entry: bundled into dist/cli-bundle.cjs, which dist/cli.js starts (src/cli/build-cli.mjs).
 import { main } from './cli/main.js';
 import { createContext } from './cli/context.js';
 import { EXIT } from './cli/exit-codes.js';

@@ -285,7 +285,7 @@ describe("the composite action's script", () => {
   }
 
   test("runs the cxchain of the action's own checkout with the command, paths (one per line) and args", () => {
-    assert.ok(script.includes('dist/cli.js') && CLI.endsWith(join('dist', 'cli.js')));
+    assert.ok(script.includes('dist/cli.cjs') && CLI.endsWith(join('dist', 'cli.cjs')));
     const r = runAction(ROOT, {
       CXCHAIN_COMMAND: 'validate',
       CXCHAIN_PATHS: 'chains/cust-data-sync-001.yaml\n  chains/order-status-sms.yaml  \n\n',

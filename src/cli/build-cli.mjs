@@ -1,9 +1,14 @@
-// Build step (npm run build, after tsc): bundles the CLI into one minified ESM file, dist/cli.js,
-// so a start resolves and compiles one file instead of some 90 (issue 14). What only some commands
-// need (a command's own code, chokidar, listr2, the simulator, the GitHub and JUnit reports) is
-// reached through `import()` and lands in dist/chunks/, loaded when it is used. tsc still builds
-// dist/index.js and its types for library users; dist/cli.js is only ever this bundle.
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+// Build step (npm run build, after tsc): bundles the CLI into one minified file,
+// dist/cli-bundle.cjs, so a start reads one file instead of resolving some 90 (issue 14), and
+// writes dist/cli.cjs, the command itself (src/cli/launch.cjs), which starts the bundle from V8's
+// code cache. The bundle is a script, not an ES module, because only a script can take V8's cached
+// data on Node 20. What only some commands need (a command's own code, chokidar, listr2, the
+// simulator, the reports) is reached through `import()`: esbuild keeps each such module behind an
+// initialiser that runs when it is first used. tsc still builds dist/index.js and its types for
+// library users. Last, the build runs a few typical commands to fill the dist/cli-bundle.*.v8cache files.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +16,12 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = join(root, 'dist');
-// Chunk names carry a hash: without this, every build would leave the last one's chunks behind.
+// The layout before the code cache: ES module chunks, which would otherwise stay behind.
 rmSync(join(dist, 'chunks'), { recursive: true, force: true });
+for (const old of readdirSync(dist).filter(
+  (f) => f.endsWith('.v8cache') || f === 'cli.js' || f === 'cli.js.map' || f === 'cli.d.ts',
+))
+  rmSync(join(dist, old), { force: true });
 
 /**
  * ofetch's Node entry imports node-fetch-native (110 KB to compile) and reads `globalThis.fetch`,
@@ -39,27 +48,97 @@ const ofetchCore = {
   },
 };
 
-await build({
-  plugins: [ofetchCore],
+/**
+ * yaml's Node entry is CommonJS: esbuild must keep all of it, behind a wrapper, and every start
+ * pays to compile it. Its ES module build (the same code, the `default` condition of its exports)
+ * lets the bundle keep only what cxchain uses.
+ */
+const yamlEsm = {
+  name: 'yaml-esm',
+  setup(b) {
+    const require = createRequire(join(root, 'package.json'));
+    const dir = dirname(require.resolve('yaml/package.json'));
+    const exports = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports['.'];
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dir, exports.default) }));
+  },
+};
+
+const profile = process.env.CXCHAIN_BUILD_PROFILE === '1';
+const minify = {
+  // CXCHAIN_BUILD_PROFILE=1 keeps function names (for --cpu-prof) and writes dist/meta.json.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: !profile,
+};
+const bundle = join(dist, 'cli-bundle.cjs');
+const result = await build({
+  plugins: [ofetchCore, yamlEsm],
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: dist,
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: ['src/cli.ts'],
+  outfile: bundle,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  minify: true,
-  // The map is read only under CXCHAIN_DEBUG=1 (src/cli.ts); names stay in it, not in the code.
+  ...minify,
+  // `import()` becomes a call of the module's initialiser; nothing is left to load from disk.
+  supported: { 'dynamic-import': false },
+  // A script has no import.meta; the code's one use of it (package-root.ts) wants this file's URL.
+  define: { 'import.meta.url': '__cxchainUrl' },
+  banner: { js: 'var __cxchainUrl=require("node:url").pathToFileURL(__filename).href;' },
+  // The map is read only under CXCHAIN_DEBUG=1 (src/cli/launch.cjs); names stay in it, not in the code.
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // Dependencies written as CommonJS (commander, ajv's runtime) call require() for Node's own
-  // modules; an ESM file has no require of its own.
-  banner: {
-    js: "import{createRequire as __cxchainRequire}from'node:module';const require=__cxchainRequire(import.meta.url);",
-  },
+  metafile: profile,
 });
-chmodSync(join(dist, 'cli.js'), 0o755);
+if (result.metafile) writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile));
+
+const buildId = createHash('sha256').update(readFileSync(bundle)).digest('hex').slice(0, 16);
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/launch.cjs'],
+  outfile: join(dist, 'cli.cjs'),
+  bundle: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  ...minify,
+  define: {
+    __CXCHAIN_BUILD__: JSON.stringify(buildId),
+    __CXCHAIN_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+  },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+chmodSync(join(dist, 'cli.cjs'), 0o755);
+
+/**
+ * Typical commands of each cache (CACHE_OF in src/cli/launch.cjs). Within one, each command starts
+ * from what the one before wrote and adds the functions it compiled. One run draws live progress
+ * as on a terminal (stdout claims to be one), so that path is cached too; what they print is
+ * thrown away. A failure costs speed, not the build.
+ */
+const asTerminal = 'data:text/javascript,process.stdout.isTTY=true;process.stdout.columns=100;';
+const warmUps = [
+  ['validate', 'chains/'],
+  ['list', 'chains/'],
+  ['run', 'chains/', '--sim'],
+  ['--import', asTerminal, 'run', 'chains/', '--sim'],
+  ['--help'],
+];
+for (const args of warmUps) {
+  const node = args[0] === '--import' ? args.slice(0, 2) : [];
+  const cli = args.slice(node.length);
+  const ran = spawnSync(process.execPath, [...node, join(dist, 'cli.cjs'), ...cli], {
+    cwd: root,
+    env: { ...process.env, CXCHAIN_V8CACHE_BUILD: '1', CXCHAIN_DEBUG: '', NO_COLOR: '1', GITHUB_ACTIONS: '' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (ran.status !== 0)
+    process.stderr.write(
+      `build-cli: warning: warming the code cache with \`cxchain ${cli.join(' ')}\` ended with ${ran.error?.message ?? `exit ${ran.status}`}; starts will be slower\n${ran.stderr.slice(-500)}\n`,
+    );
+}
