@@ -190,6 +190,25 @@ describe('redaction: passwords in URLs, cut text, short secrets', () => {
     assert.deepEqual(Object.keys(proto), ['__proto__'], '__proto__ stays an own key');
     assert.equal(Object.getPrototypeOf(proto), Object.prototype);
   });
+
+  test('value() hands back the value itself when nothing in it is a secret (issue 14: no copy per event)', () => {
+    const r = createRedactor(['deep-secret-value']);
+    const clean = { type: 'step_end', result: { status: 'success', response_data: { tier: 'gold', list: [1, 'a'] } } };
+    assert.equal(r.value(clean), clean);
+    const dirty = { ...clean, note: 'has deep-secret-value' };
+    const copy = r.value(dirty);
+    assert.notEqual(copy, dirty);
+    assert.equal(dirty.note, 'has deep-secret-value', 'the original is never changed');
+    class Answer {
+      tier = 'gold';
+    }
+    const instance = r.value({ answer: new Answer() });
+    assert.equal(
+      Object.getPrototypeOf(instance.answer),
+      Object.prototype,
+      'a class instance is still copied as plain data',
+    );
+  });
 });
 
 describe('neutralize: control characters in human-readable output', () => {

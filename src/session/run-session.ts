@@ -10,7 +10,8 @@ import {
   type StepCounts,
 } from '../engine/index.js';
 import { createAuditSink, eventForOutput } from '../report/audit.js';
-import { neutralizeValue } from '../report/neutralize.js';
+import { changesAnything } from '../report/map-strings.js';
+import { neutralize, neutralizeValue } from '../report/neutralize.js';
 import { describeCause, OutputError } from '../report/output-file.js';
 import type { Redactor } from '../report/redact.js';
 import { createReportSinks, type ReportTargets } from '../report/report-writer.js';
@@ -147,6 +148,10 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
     /** Redacts once and neutralises once; returns the two views, or nothing when that failed. */
     const views = <T>(value: T, forData: (exact: T) => T, strip: (exact: T) => T) => {
       try {
+        // Nearly every event has no secret and no control character: one walk finds that out for
+        // both views, and both are then the event itself (issue 14).
+        if (!changesAnything(value, forPeople ? safeText : redactor.text))
+          return { data: forData(value), human: forPeople ? strip(value) : value };
         const exact = redactor.value(value);
         return { data: forData(exact), human: forPeople ? neutralizeValue(strip(exact)) : exact };
       } catch (error) {
@@ -154,6 +159,7 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
         return undefined;
       }
     };
+    const safeText = (text: string) => neutralize(redactor.text(text));
     const emit = (event: RunEvent) => {
       const view = views(event, (e) => eventForOutput(e, payloads), withoutBodies);
       if (!view) return view;
