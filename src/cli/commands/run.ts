@@ -7,6 +7,7 @@ import type { ReportTargets } from '../../report/report-writer.js';
 import type { RunSink } from '../../report/sink.js';
 import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
+import { withBaselineCompiler } from '../baseline-compiler.js';
 import { sessionContext, warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
@@ -85,12 +86,21 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   });
   try {
     return await runWithSignals(session, ctx, async () => {
-      const outcome = await session.run(chains, {
-        sinks: await renderSinks(chains, options, ctx, github && reporters ? { github, reporters } : undefined, label),
-        reports,
-        concurrency: options.concurrency,
-        inputsFor: (chain) => inputs.get(chain) ?? {},
-      });
+      const sinks = await renderSinks(
+        chains,
+        options,
+        ctx,
+        github && reporters ? { github, reporters } : undefined,
+        label,
+      );
+      const outcome = await withBaselineCompiler(() =>
+        session.run(chains, {
+          sinks,
+          reports,
+          concurrency: options.concurrency,
+          inputsFor: (chain) => inputs.get(chain) ?? {},
+        }),
+      );
       if (outcome.problem) reportProblem(outcome.problem, ctx);
       return outcome.exitCode;
     });
