@@ -63,6 +63,30 @@ const yamlEsm = {
   },
 };
 
+/**
+ * wrap-ansi and cli-truncate, as listr2 and log-update import them: functions that answer at once
+ * for a line that fits and load the real module the first time one might not
+ * (src/cli/render/fits.ts says why). `require` keeps the real one bundled, behind an initialiser.
+ */
+const lazyMeasure = {
+  name: 'lazy-measure',
+  setup(b) {
+    const require = createRequire(join(root, 'package.json'));
+    const fits = JSON.stringify(join(root, 'src', 'cli', 'render', 'fits.ts'));
+    const shims = {
+      'wrap-ansi': (real) =>
+        `import { lazyWrapAnsi } from ${fits};\nexport default lazyWrapAnsi(() => require(${real}).default);`,
+      'cli-truncate': (real) =>
+        `import { onFirstCall } from ${fits};\nexport default onFirstCall(() => require(${real}).default);`,
+    };
+    b.onResolve({ filter: /^(wrap-ansi|cli-truncate)$/ }, (args) => ({ path: args.path, namespace: 'lazy-measure' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-measure' }, (args) => ({
+      contents: shims[args.path](JSON.stringify(require.resolve(args.path))),
+      resolveDir: root,
+    }));
+  },
+};
+
 const profile = process.env.CXCHAIN_BUILD_PROFILE === '1';
 const minify = {
   // CXCHAIN_BUILD_PROFILE=1 keeps function names (for --cpu-prof) and writes dist/meta.json.
@@ -72,7 +96,7 @@ const minify = {
 };
 const bundle = join(dist, 'cli-bundle.cjs');
 const result = await build({
-  plugins: [ofetchCore, yamlEsm],
+  plugins: [ofetchCore, yamlEsm, lazyMeasure],
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
   outfile: bundle,

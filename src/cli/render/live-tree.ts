@@ -153,20 +153,14 @@ const FRAME_MS = 100;
 /** Lines kept formatted; a long watch session starts over past this many. */
 const FORMATTED_LINES = 4096;
 
-/** listr2's default renderer, drawing at most once a frame and formatting each distinct line once. */
+/**
+ * listr2's default renderer, drawing at most once a frame and formatting each distinct line once.
+ * (In the CLI bundle, the wrap-ansi it and log-update measure lines with answers at once for a
+ * line that fits: src/cli/render/fits.ts.)
+ */
 class FrameRenderer extends DefaultRenderer {
   #frame: NodeJS.Timeout | undefined;
   readonly #formatted = new Map<string, string[]>();
-
-  override async render(): Promise<void> {
-    await super.render();
-    // listr2 keeps wrap-ansi in a field. It measures every word's width with a grapheme segmenter
-    // and an emoji regex, while most lines plainly fit: for those, its answer is the line itself.
-    const self = this as unknown as { wrap?: Wrap };
-    const wrap = self.wrap;
-    if (typeof wrap === 'function')
-      self.wrap = (text, columns, options) => unwrapped(text, columns) ?? wrap(text, columns, options);
-  }
 
   override update(): void {
     this.#frame ??= setTimeout(() => {
@@ -192,38 +186,6 @@ class FrameRenderer extends DefaultRenderer {
     }
     return lines;
   }
-}
-
-type Wrap = (text: string, columns: number, options: unknown) => string;
-
-/**
- * What wrap-ansi makes of `text` when every line of it fits in `columns`, or undefined when one
- * might not. A character is at most 2 columns wide and printable ASCII 1, and colour codes take
- * none, so a line within `columns` by this count is within them by any. wrap-ansi then returns
- * each line as it is, after NFC normalisation and with CRLF as LF.
- */
-function unwrapped(text: string, columns: number): string | undefined {
-  const normal = text.normalize().replaceAll('\r\n', '\n');
-  let width = 0;
-  for (let i = 0; i < normal.length; i++) {
-    const c = normal.charCodeAt(i);
-    if (c === 0x0a) {
-      width = 0;
-      continue;
-    }
-    if (c === 0x1b && normal[i + 1] === '[') {
-      // An SGR sequence (ESC [ digits and semicolons m) has no width.
-      let j = i + 2;
-      while (j < normal.length && /[0-9;]/.test(normal[j] as string)) j++;
-      if (normal[j] === 'm') {
-        i = j;
-        continue;
-      }
-    }
-    width += c >= 0x20 && c <= 0x7e ? 1 : 2;
-    if (width > columns) return undefined;
-  }
-  return normal;
 }
 
 type Watcher = (view: ProgressView) => void;
