@@ -1,4 +1,4 @@
-// The CLI's entry: bundled into dist/cli-bundle.cjs, which dist/cli.js starts (src/cli/build-cli.mjs).
+// The CLI's entry: bundled into dist/cli-bundle.cjs, which dist/cli.cjs starts (src/cli/build-cli.mjs).
 import { main } from './cli/main.js';
 import { createContext } from './cli/context.js';
 import { EXIT } from './cli/exit-codes.js';
@@ -23,6 +23,8 @@ main(process.argv, ctx)
       process.exitCode = code;
     },
     (error: unknown) => {
+      // What stdout still holds comes first, as it was written first.
+      ctx.stdout.flush();
       if (error instanceof OutputError) {
         process.stderr.write(`error: ${error.message}\n`);
         process.exitCode = EXIT.output;

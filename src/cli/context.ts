@@ -17,11 +17,13 @@ export interface CommandContext {
 }
 
 export function createContext(): CommandContext {
+  // A terminal is drawn on by listr2 directly, so only a pipe or file gathers writes.
+  const stdout = guardOutput(process.stdout, 'stdout', { gather: process.stdout.isTTY !== true });
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: guardOutput(process.stdout, 'stdout'),
-    stderr: guardOutput(process.stderr, 'stderr'),
+    stdout,
+    stderr: guardOutput(process.stderr, 'stderr', { before: stdout.flush }),
     style: createStyle(process.stdout),
     errStyle: createStyle(process.stderr),
   };
