@@ -3,15 +3,18 @@
 // interleaved rounds (issue 14, point 1): --version, --help, validate of one file, run --sim of the
 // seed chain with stdout redirected, and — when `script` (util-linux) gives a pseudo-terminal —
 // `run chains/ --sim` on a TTY against the same run with stdout redirected.
-// Usage: npm run build && node bench/startup.mjs [--rounds 11]
+// Usage: npm run build && node bench/startup.mjs [--rounds 11] [--cli PATH]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.cjs');
+// --cli PATH times another install of the same command (e.g. node_modules/cxchain/dist/cli.cjs of a
+// project that installed the packed tarball) against the same baseline.
+const cliArg = process.argv.indexOf('--cli');
+const cli = cliArg > 0 ? resolve(process.argv[cliArg + 1]) : join(root, 'dist', 'cli.cjs');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 11;
 const SEED_CHAIN = 'chains/cust-data-sync-001.yaml';
@@ -74,6 +77,7 @@ try {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
   );
+  console.log(`cxchain: node ${cli}`);
   if (!pty) console.log('no pseudo-terminal (`script` from util-linux missing or failing): TTY rows skipped');
   const names = Object.keys(cases);
   for (const name of names) once(name);

@@ -2,19 +2,22 @@
 // bench/vs-seed: the mended seed (Python) and cxchain on the same 20-step chain against one fake
 // tenant that neither of them wrote (bench/fake-tenant.mjs), as whole processes, interleaved rounds,
 // every time read by the tenant's clock (issue 14, point 1).
-// Usage: npm run build && node bench/vs-seed.mjs [--rounds 5] [--python /path/to/python3]
+// Usage: npm run build && node bench/vs-seed.mjs [--rounds 5] [--python /path/to/python3] [--cli PATH]
 // The seed needs python3 with requests, pydantic and tenacity; --python, or else the first of $SEED_PYTHON,
 // python3 and /usr/bin/python3 (where Debian's packages land) that imports all three, runs it.
 // Nothing is installed: when none does, it says what to install and prints cxchain's figures alone.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeTenant } from './fake-tenant.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.cjs');
+// --cli PATH times another install of the same command (e.g. node_modules/cxchain/dist/cli.cjs of a
+// project that installed the packed tarball) against the same baseline.
+const cliArg = process.argv.indexOf('--cli');
+const cli = cliArg > 0 ? resolve(process.argv[cliArg + 1]) : join(root, 'dist', 'cli.cjs');
 const seed = join(root, '..', 'shared', 'seed', 'seed_orchestrator_mended.py');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;

@@ -19,7 +19,7 @@ const dist = join(root, 'dist');
 // The layout before the code cache: ES module chunks, which would otherwise stay behind.
 rmSync(join(dist, 'chunks'), { recursive: true, force: true });
 for (const old of readdirSync(dist).filter(
-  (f) => f.endsWith('.v8cache') || f === 'cli.js' || f === 'cli.js.map' || f === 'cli.d.ts',
+  (f) => f.endsWith('.v8cache') || ['cli.js', 'cli.js.map', 'cli.d.ts', 'meta.json'].includes(f),
 ))
   rmSync(join(dist, old), { force: true });
 
