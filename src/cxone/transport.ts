@@ -1,5 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type * as Https from 'node:https';
 
 /** The part of `fetch` ofetch calls, with cxchain's own way to stop a request. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit & { stop?: Stop }) => Promise<Response>;
@@ -118,7 +118,16 @@ export function createTransport(options: { maxBytes: number }): Transport {
   // An idle connection is closed before a server is likely to close it (SPEC 5); a server's own
   // `Keep-Alive: timeout=N` hint shortens this further (node:http's agent honours it).
   const agentOptions = { keepAlive: true, timeout: IDLE_CLOSE_MS };
-  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  const http = { agent: new HttpAgent(agentOptions), request: httpRequest };
+  // node:https brings TLS with it (about 3 ms to load): loaded for the first https URL, not at start.
+  let https: { agent: Https.Agent; request: typeof Https.request } | undefined;
+  const secureTransport = () => {
+    if (!https) {
+      const module = process.getBuiltinModule('node:https');
+      https = { agent: new module.Agent(agentOptions), request: module.request };
+    }
+    return https;
+  };
   const fetch: FetchLike = (input, init = {}) =>
     new Promise((resolve, reject) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -132,15 +141,15 @@ export function createTransport(options: { maxBytes: number }): Transport {
       }
       const body = typeof init.body === 'string' ? init.body : undefined;
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-      const send = secure ? httpsRequest : httpRequest;
+      const via = secure ? secureTransport() : http;
       const attempt = (fresh: boolean) => {
-        const req = send(
+        const req = via.request(
           url,
           {
             method: init.method ?? 'GET',
             headers,
             // The one retry after a dropped idle connection goes on a connection of its own.
-            agent: fresh ? false : secure ? agents.https : agents.http,
+            agent: fresh ? false : via.agent,
           },
           (res) => {
             answered = true;
@@ -176,8 +185,8 @@ export function createTransport(options: { maxBytes: number }): Transport {
   return {
     fetch,
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      http.agent.destroy();
+      https?.agent.destroy();
     },
   };
 }
