@@ -1,5 +1,5 @@
 import type { ConnectionContext } from '../session/index.js';
-import { guardOutput, type Output } from './output.js';
+import { guardOutput, isLiveTerminal, type Output } from './output.js';
 import { createStyle, type Style } from './style.js';
 
 /** What a command needs from the outside world; passed in so commands stay testable and thin. */
@@ -17,8 +17,8 @@ export interface CommandContext {
 }
 
 export function createContext(): CommandContext {
-  // A terminal is drawn on by listr2 directly, so only a pipe or file gathers writes.
-  const stdout = guardOutput(process.stdout, 'stdout', { gather: process.stdout.isTTY !== true });
+  // A live terminal is drawn on by listr2 directly, so only lines gather writes.
+  const stdout = guardOutput(process.stdout, 'stdout', { gather: !isLiveTerminal(process.stdout) });
   return {
     cwd: process.cwd(),
     env: process.env,

@@ -25,7 +25,7 @@ const CACHE_OF = { validate: 'check', list: 'check', schema: 'check', plan: 'che
 const bundle = join(__dirname, 'cli-bundle.cjs');
 const args = process.argv.slice(2);
 
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v' || args[0] === '-V')) {
   // The one answer that needs none of the bundle; it is what commander prints for the same flags.
   process.stdout.write(`${VERSION}\n`);
 } else if (process.env.CXCHAIN_DEBUG === '1') {

@@ -73,7 +73,7 @@ function version(): string {
 export function createProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
   const program = new Command('cxchain')
     .description('Run chains of NICE CXone Data Actions declared as YAML files')
-    .version(version(), '-V, --version')
+    .version(version(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
@@ -181,7 +181,8 @@ export async function main(argv: readonly string[], ctx: CommandContext = create
     code = c;
   });
   try {
-    await program.parseAsync(argv as string[]);
+    // `-V` was the version flag before `-v` (issue 15); both stay, as for npm and node.
+    await program.parseAsync(argv.map((arg, i) => (i === 2 && arg === '-V' ? '-v' : arg)));
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -4,7 +4,11 @@ import { OutputError } from '../report/output-file.js';
 export interface Output {
   /** Writes unless the reader has gone; throws the `OutputError` of an earlier failed write. */
   write(text: string): void;
-  readonly isTTY: boolean;
+  /**
+   * A terminal that can be redrawn in place: a TTY whose `TERM` is not `dumb`. Live progress is
+   * drawn only there; elsewhere output is lines.
+   */
+  readonly live: boolean;
   /** The stream itself, for libraries that draw on it (listr2, commander). */
   readonly stream: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Hands on what is held back now (see `guardOutput`'s `gather`). */
@@ -13,11 +17,16 @@ export interface Output {
   drain(): Promise<void>;
 }
 
+/** The one rule for whether a stream is a terminal to draw on (`Output.live`, colour in style.ts). */
+export function isLiveTerminal(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true && env.TERM !== 'dumb';
+}
+
 export interface GuardOptions {
   /**
    * Hold writes back until the event loop turns and hand them on in one: a run writes two lines a
    * step, and a write to a pipe is a system call in the middle of the step (issue 14). Only for a
-   * stream that nothing else draws on: listr2 writes to a terminal directly.
+   * stream that nothing else draws on: listr2 writes to a live terminal directly.
    */
   gather?: boolean;
   /** Called before each write: the other stream hands on what it holds, so lines keep their order. */
@@ -67,7 +76,7 @@ export function guardOutput(
       else flushing ??= setImmediate(flush);
     },
     flush,
-    isTTY: (stream as { isTTY?: boolean }).isTTY === true,
+    live: isLiveTerminal(stream),
     stream,
     async drain() {
       flush();

@@ -1,5 +1,6 @@
 import { WriteStream } from 'node:tty';
 import type { TextStyle } from '../report/text-style.js';
+import { isLiveTerminal } from './output.js';
 
 /** ANSI styling that switches itself off off a TTY, with NO_COLOR, TERM=dumb, or FORCE_COLOR=0. */
 export interface Style extends TextStyle {
@@ -11,7 +12,7 @@ export function createStyle(stream: NodeJS.WritableStream, env: NodeJS.ProcessEn
   const enabled =
     !('NO_COLOR' in env && env.NO_COLOR !== '') &&
     env.FORCE_COLOR !== '0' &&
-    (forced || (stream instanceof WriteStream && stream.isTTY && env.TERM !== 'dumb'));
+    (forced || (stream instanceof WriteStream && isLiveTerminal(stream, env)));
   const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     enabled,

@@ -23,7 +23,9 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
     cwd: ctx.cwd,
     followOutside: options.followSymlinks === true,
   });
-  if (result.diagnostics.some((d) => d.code.startsWith('path.'))) {
+  // A folder with no chain files yet lists nothing (exit 0), as `ls` of an empty folder does; a
+  // matrix fed by it then has no jobs. A path that is missing or unreadable is still exit 2.
+  if (result.diagnostics.some((d) => d.code.startsWith('path.') && d.code !== 'path.no_chains')) {
     ctx.stderr.write(formatDiagnosticsText(result.diagnostics, { style: ctx.errStyle }));
     return EXIT.invalid;
   }
@@ -47,7 +49,7 @@ export async function listCommand(paths: string[], options: ListOptions, ctx: Co
         `${r.chain_id.padEnd(width)}  ${String(r.revision ?? '-').padStart(3)}  ${String(r.steps).padStart(5)}  ${neutralize(r.file)}${r.call_only ? `  ${ctx.style.dim('(call_only)')}` : ''}\n`,
       );
   }
-  const invalid = new Set(result.diagnostics.map((d) => d.file));
+  const invalid = new Set(result.diagnostics.filter((d) => d.code !== 'path.no_chains').map((d) => d.file));
   if (invalid.size > 0)
     ctx.stderr.write(
       `${invalid.size} invalid file${invalid.size === 1 ? '' : 's'} left out (see \`cxchain validate\`): ${[...invalid].map(neutralize).join(', ')}\n`,

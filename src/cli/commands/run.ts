@@ -124,7 +124,7 @@ async function renderSinks(
       createJsonLinesSink(out),
       createSummaryLinesSink((text) => writeErr(ctx, text), ctx.errStyle),
     );
-  } else if (options.renderer === 'default' && ctx.stdout.isTTY) {
+  } else if (options.renderer === 'default' && ctx.stdout.live) {
     // listr2 is loaded only for a terminal.
     const { createLiveTreeSink } = await import('../render/live-tree.js');
     sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out }));

@@ -37,7 +37,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
   try {
     // listr2 is loaded only for a terminal (issue 14: start-up).
     const liveTree =
-      options.renderer === 'default' && ctx.stdout.isTTY ? await import('../render/live-tree.js') : undefined;
+      options.renderer === 'default' && ctx.stdout.live ? await import('../render/live-tree.js') : undefined;
     const session = await openRunSession({
       ...options,
       context: sessionContext(ctx),
