@@ -46,7 +46,7 @@ describe('conventions', () => {
     { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' },
     () => {
       const line = `stty cols 120; TERM=dumb ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run chains/cust-data-sync-001.yaml --sim`;
-      const env = { ...process.env, CI: '', GITHUB_ACTIONS: '' };
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: '', GITHUB_ACTIONS: '' };
       delete env.NO_COLOR;
       delete env.FORCE_COLOR;
       const r = spawnSync('script', ['-qfec', line, '/dev/null'], {
