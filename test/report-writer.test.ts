@@ -51,15 +51,21 @@ function result(id: string, status: 'success' | 'failed', message = 'boom'): Cha
   };
 }
 
+const RUN = { tool: { name: 'cxchain', version: 'test' }, run_id: 'run-1', started_at: '2026-12-01T00:00:00.000Z' };
+const END = { finished_at: '2026-12-01T00:00:01.000Z', exit_code: 0 };
+/** The whole JSON report for these results, written at once (SPEC 6's envelope around them). */
+const jsonReport = (results: unknown[]) =>
+  `${JSON.stringify({ report_version: 1, ...RUN, results, ...END }, null, 2)}\n`;
+
 /** The report sinks as the run session drives them: results already redacted, then one commit. */
 function createReportWriter(targets: ReportTargets, redactor = createRedactor()) {
-  const sinks = createReportSinks(targets);
+  const sinks = createReportSinks(targets, RUN);
   return {
     add: (result: ChainResult, index: number) => {
       for (const sink of sinks) sink.result?.(redactor.value(result), index);
     },
     close: () => {
-      for (const sink of sinks) sink.commit?.();
+      for (const sink of sinks) sink.commit?.(END);
     },
   };
 }
@@ -79,7 +85,7 @@ describe('reports written as chains finish (issue 7)', () => {
       for (const index of [2, 0, 3, 1]) writer.add(all[index] as ChainResult, index);
       writer.close();
       const safe = redactor.value(all);
-      assert.equal(readFileSync(join(dir, 'r.json'), 'utf8'), `${JSON.stringify({ results: safe }, null, 2)}\n`);
+      assert.equal(readFileSync(join(dir, 'r.json'), 'utf8'), jsonReport(safe));
       assert.equal(readFileSync(join(dir, 'r.xml'), 'utf8'), formatJunit(safe));
       assert.match(
         readFileSync(join(dir, 'r.xml'), 'utf8'),
@@ -96,7 +102,7 @@ describe('reports written as chains finish (issue 7)', () => {
     try {
       const empty = createReportWriter({ json: join(dir, 'e.json'), junit: join(dir, 'e.xml') }, createRedactor());
       empty.close();
-      assert.equal(readFileSync(join(dir, 'e.json'), 'utf8'), `${JSON.stringify({ results: [] }, null, 2)}\n`);
+      assert.equal(readFileSync(join(dir, 'e.json'), 'utf8'), jsonReport([]));
       assert.equal(readFileSync(join(dir, 'e.xml'), 'utf8'), formatJunit([]));
       const cut = createReportWriter({ json: join(dir, 'c.json') }, createRedactor());
       cut.add(result('c2', 'success'), 2);

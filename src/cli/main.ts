@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { PACKAGE_ROOT } from './package-root.js';
+import { packageVersion } from './package-root.js';
 import type { ValidateOptions } from './commands/validate.js';
 import type { ListOptions } from './commands/list.js';
 import type { RunOptions } from './commands/run.js';
@@ -65,15 +63,11 @@ const shardOption = () => new Option('--shard <I/N>', SHARD_HELP).argParser(pars
 const followSymlinksOption = () =>
   new Option('--follow-symlinks', 'follow symbolic links that lead outside the given paths (default: refused)');
 
-function version(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /** Builds the command tree; each action stores its exit code instead of exiting, so main decides. */
 export function createProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
   const program = new Command('cxchain')
     .description('Run chains of NICE CXone Data Actions declared as YAML files')
-    .version(version(), '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });

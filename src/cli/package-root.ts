@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,3 +17,8 @@ function packageRoot(): string {
 
 export const PACKAGE_ROOT = packageRoot();
 export const SCHEMA_FILE = join(PACKAGE_ROOT, 'schemas', 'chain.schema.json');
+
+/** The package's version, as `--version` prints it and the JSON report's `tool` names it. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}

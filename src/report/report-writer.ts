@@ -2,11 +2,21 @@ import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import type { ChainResult } from '../engine/index.js';
 import { addTotals, emptyTotals, JUNIT_FOOTER, junitHeader, junitSuite, type JunitTotals } from './junit.js';
 import { openAtomicFile, OutputError, tempPathOf, writeAll } from './output-file.js';
-import type { RunSink } from './sink.js';
+import type { RunCommit, RunSink } from './sink.js';
 
 export interface ReportTargets {
   json?: string;
   junit?: string;
+}
+
+/** The JSON report's format version (SPEC 6); a change that breaks a reader raises it. */
+export const REPORT_VERSION = 1;
+
+/** What a report says of the run before its results (SPEC 6); schemas/report.schema.json. */
+export interface ReportRun {
+  tool: { name: string; version: string };
+  run_id: string;
+  started_at: string;
 }
 
 /**
@@ -33,22 +43,28 @@ function inInputOrder(write: (result: ChainResult) => void) {
   };
 }
 
-/** `--report json=FILE`: `{ "results": [ … ] }`, streamed into a temporary file, renamed when whole. */
-export function createJsonReportSink(target: string): RunSink {
+/**
+ * `--report json=FILE`: `{ report_version, tool, run_id, started_at, results: [ … ], finished_at,
+ * exit_code }` (SPEC 6), streamed into a temporary file and renamed when whole. What is known only
+ * at the end comes after the results, so the results never wait in memory.
+ */
+export function createJsonReportSink(target: string, run: ReportRun): RunSink {
   const file = openAtomicFile(target);
   let written = 0;
   const order = inInputOrder((result) => {
     file.write(`${written ? ',' : ''}\n${indent(JSON.stringify(result, null, 2), '    ')}`);
     written += 1;
   });
-  file.write('{\n  "results": [');
+  const head = { report_version: REPORT_VERSION, ...run };
+  file.write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n  "results": [`);
   return {
     name: target,
     audience: 'data',
     result: (result, index) => order.add(result, index),
-    commit() {
+    commit(end: RunCommit) {
       order.flush();
-      file.write(written ? '\n  ]\n}\n' : ']\n}\n');
+      const tail = JSON.stringify({ finished_at: end.finished_at, exit_code: end.exit_code }, null, 2).slice(1);
+      file.write(`${written ? '\n  ]' : ']'},${tail}\n`);
       file.commit();
     },
     abandon: () => file.abandon(),
@@ -107,10 +123,10 @@ export function createJunitReportSink(target: string): RunSink {
 }
 
 /** The report sinks of `--report` flags; a file that cannot be opened is an `OutputError` before anything runs. */
-export function createReportSinks(targets: ReportTargets): RunSink[] {
+export function createReportSinks(targets: ReportTargets, run: ReportRun): RunSink[] {
   const sinks: RunSink[] = [];
   try {
-    if (targets.json !== undefined) sinks.push(createJsonReportSink(targets.json));
+    if (targets.json !== undefined) sinks.push(createJsonReportSink(targets.json, run));
     if (targets.junit !== undefined) sinks.push(createJunitReportSink(targets.junit));
   } catch (error) {
     for (const sink of sinks) sink.abandon?.();

@@ -16,9 +16,16 @@ export interface RunSink {
   /** Each chain's result when it ends, with its index among the chains of the run. */
   result?(result: ChainResult, index: number): void;
   /** Writes the sink's file whole. Called once, before `run_end`, so its exit code knows whether it could. */
-  commit?(): void;
+  commit?(end: RunCommit): void;
   /** The run is over (its `run_end`): print what comes last. Called once. */
   end?(end: RunEndEvent): void | Promise<void>;
   /** The sink failed or the process is going down: drop temporary files, release what it holds. */
   abandon?(): void;
+}
+
+/** How a run ended, as far as it is known when its files are written (the JSON report's envelope, SPEC 6). */
+export interface RunCommit {
+  finished_at: string;
+  /** The exit code if every file is written; a file that then fails makes it 74, and that file does not exist. */
+  exit_code: number;
 }

@@ -40,6 +40,8 @@ export interface SessionRunOptions {
   signal?: AbortSignal;
   /** Keep the results for the outcome. Default false: they only go to the sinks. */
   retain?: boolean;
+  /** Who wrote the reports (the JSON report's `tool`). Default `cxchain`, version unknown. */
+  tool?: { name: string; version: string };
 }
 
 /** What stopped a run short of its chains' own outcome. */
@@ -104,9 +106,16 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
   let auditFailed = false;
 
   const run = async (chains: readonly ChainModel[], runOptions: SessionRunOptions = {}): Promise<RunOutcome> => {
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const runId = randomUUID();
     let reportSinks: RunSink[];
     try {
-      reportSinks = createReportSinks(runOptions.reports ?? {});
+      reportSinks = createReportSinks(runOptions.reports ?? {}, {
+        tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' },
+        run_id: runId,
+        started_at: startedAt,
+      });
     } catch (error) {
       const target = error instanceof OutputError ? error.target : '';
       const kind = Object.entries(runOptions.reports ?? {}).find(([, file]) => file === target)?.[0] ?? 'json';
@@ -168,8 +177,6 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       return view;
     };
 
-    const started = performance.now();
-    const runId = randomUUID();
     const counts: StepCounts = { success: 0, failed: 0, fallback: 0, skipped: 0, cancelled: 0 };
     let completed = 0;
     let ended = 0;
@@ -203,7 +210,8 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       fail(undefined, error);
     }
     // Files are committed before run_end, so its exit code knows whether they could be written.
-    for (const sink of sinks) if (sink.commit) deliver(sink, () => sink.commit?.());
+    const committed = { finished_at: new Date().toISOString(), exit_code: exitCodeOf(state, ended === completed) };
+    for (const sink of sinks) if (sink.commit) deliver(sink, () => sink.commit?.(committed));
     const end: RunEndEvent = {
       type: 'run_end',
       ts: new Date().toISOString(),

@@ -8,6 +8,7 @@ import type { RunSink } from '../../report/sink.js';
 import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { withBaselineCompiler } from '../baseline-compiler.js';
+import { packageVersion } from '../package-root.js';
 import { sessionContext, warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
@@ -96,6 +97,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
       const outcome = await withBaselineCompiler(() =>
         session.run(chains, {
           sinks,
+          tool: { name: 'cxchain', version: packageVersion() },
           reports,
           concurrency: options.concurrency,
           inputsFor: (chain) => inputs.get(chain) ?? {},
