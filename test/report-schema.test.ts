@@ -1,18 +1,33 @@
-// The JSON report of a real run, checked against schemas/report.schema.json (SPEC 6), with ajv in
-// strict mode as a consumer would compile it.
+// The machine outputs of real runs, checked against the schemas that ship with them (SPEC 6):
+// the JSON report, the events (JSON lines, audit) and `validate --format json`, with ajv in strict
+// mode as a consumer would compile them.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { DIAGNOSTIC_CODES } from '../src/chain/diagnostics.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-async function reportSchema() {
+const schemaFile = async (name: string) =>
+  JSON.parse(await readFile(join(ROOT, 'schemas', `${name}.schema.json`), 'utf8')) as Record<string, unknown>;
+
+/** One validator per schema, the report's loaded beside the events' (which refer to its definitions). */
+async function validators() {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   ajv.addFormat('date-time', ISO);
-  return ajv.compile(JSON.parse(await readFile(join(ROOT, 'schemas', 'report.schema.json'), 'utf8')) as object);
+  ajv.addSchema(await schemaFile('report'));
+  return {
+    report: ajv.getSchema('https://cxchain.dev/schemas/report.schema.json') as ReturnType<typeof ajv.compile>,
+    event: ajv.compile(await schemaFile('event')),
+    diagnostics: ajv.compile(await schemaFile('diagnostics')),
+  };
+}
+
+async function reportSchema() {
+  return (await validators()).report;
 }
 
 describe('the JSON report (SPEC 6)', () => {
@@ -74,5 +89,65 @@ describe('the JSON report (SPEC 6)', () => {
     assert.equal(validate({ ...base, extra: 1 }), false);
     const { report_version: _dropped, ...unversioned } = base;
     assert.equal(validate(unversioned), false);
+  });
+});
+
+describe('events and diagnostics against their schemas (SPEC 6)', () => {
+  test('every JSON line and every audit line of a run with a child chain, a skip and a failure', async () => {
+    const { dir, cleanup } = await tempDir({
+      'bad.yaml': 'version: 1\nchain_id: bad\nsteps:\n  - action_id: da-fail-404\n    on_failure: continue\n',
+    });
+    try {
+      const audit = join(dir, 'audit.jsonl');
+      const r = await runCli([
+        'run',
+        'chains/',
+        join(dir, 'bad.yaml'),
+        '--sim',
+        '--renderer',
+        'json',
+        '--audit',
+        audit,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const { event } = await validators();
+      const lines = [...r.stdout.trim().split('\n'), ...(await readFile(audit, 'utf8')).trim().split('\n')];
+      const types = new Set<string>();
+      for (const line of lines) {
+        const e = JSON.parse(line) as { type: string };
+        types.add(e.type);
+        assert.ok(event(e), `${line}\n${JSON.stringify(event.errors, null, 2)}`);
+      }
+      for (const type of ['chain_start', 'step_start', 'request', 'attempt', 'step_end', 'chain_end', 'run_end'])
+        assert.ok(types.has(type), `a ${type} event was checked`);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('validate --format json, valid and invalid; the schema lists exactly the codes the code has', async () => {
+    const { dir, cleanup } = await tempDir({
+      'bad.yaml': 'version: 1\nchain_id: x\nsteps:\n  - action_id: da-echo\n    timeout_seconds: 500\n',
+      'warn.yaml':
+        'version: 1\nchain_id: w\ninputs:\n  a: { type: string, required: true, default: x }\nsteps:\n  - action_id: da-echo\n',
+    });
+    try {
+      const { diagnostics } = await validators();
+      for (const args of [
+        ['validate', 'chains/'],
+        ['validate', dir],
+      ]) {
+        const r = await runCli([...args, '--format', 'json']);
+        const doc = JSON.parse(r.stdout) as { valid: boolean; warnings: unknown[] };
+        assert.ok(diagnostics(doc), JSON.stringify(diagnostics.errors, null, 2));
+        if (args[1] === dir) assert.equal(doc.valid, false);
+      }
+      const schema = await schemaFile('diagnostics');
+      const codes = (schema.$defs as { diagnostic: { properties: { code: { enum: string[] } } } }).diagnostic.properties
+        .code.enum;
+      assert.deepEqual([...codes].sort(), [...DIAGNOSTIC_CODES].sort());
+    } finally {
+      await cleanup();
+    }
   });
 });
