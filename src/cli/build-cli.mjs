@@ -16,6 +16,8 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = join(root, 'dist');
+// Resolves the dependencies the plugins below replace or reach into, as the project sees them.
+const require = createRequire(join(root, 'package.json'));
 // The layout before the code cache: ES module chunks, which would otherwise stay behind.
 rmSync(join(dist, 'chunks'), { recursive: true, force: true });
 for (const old of readdirSync(dist).filter(
@@ -33,7 +35,6 @@ for (const old of readdirSync(dist).filter(
 const ofetchCore = {
   name: 'ofetch-core',
   setup(b) {
-    const require = createRequire(join(root, 'package.json'));
     const entry = join(dirname(require.resolve('ofetch/package.json')), 'dist', 'node.mjs');
     const found = /import \{ (\w+) as createFetch \} from '(\.\/shared\/[\w.-]+\.mjs)'/.exec(
       readFileSync(entry, 'utf8'),
@@ -56,7 +57,6 @@ const ofetchCore = {
 const yamlEsm = {
   name: 'yaml-esm',
   setup(b) {
-    const require = createRequire(join(root, 'package.json'));
     const dir = dirname(require.resolve('yaml/package.json'));
     const exports = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports['.'];
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dir, exports.default) }));
@@ -71,7 +71,6 @@ const yamlEsm = {
 const lazyMeasure = {
   name: 'lazy-measure',
   setup(b) {
-    const require = createRequire(join(root, 'package.json'));
     const fits = JSON.stringify(join(root, 'src', 'cli', 'render', 'fits.ts'));
     const shims = {
       'wrap-ansi': (real) =>
