@@ -14,15 +14,16 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const schemaFile = async (name: string) =>
   JSON.parse(await readFile(join(ROOT, 'schemas', `${name}.schema.json`), 'utf8')) as Record<string, unknown>;
 
-/** One validator per schema, the report's loaded beside the events' (which refer to its definitions). */
+/** One validator per schema, the report's and the diagnostics' loaded beside the events' (which refer to their definitions). */
 async function validators() {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   ajv.addFormat('date-time', ISO);
   ajv.addSchema(await schemaFile('report'));
+  ajv.addSchema(await schemaFile('diagnostics'));
   return {
     report: ajv.getSchema('https://cxchain.dev/schemas/report.schema.json') as ReturnType<typeof ajv.compile>,
     event: ajv.compile(await schemaFile('event')),
-    diagnostics: ajv.compile(await schemaFile('diagnostics')),
+    diagnostics: ajv.getSchema('https://cxchain.dev/schemas/diagnostics.schema.json') as ReturnType<typeof ajv.compile>,
   };
 }
 
@@ -120,6 +121,42 @@ describe('events and diagnostics against their schemas (SPEC 6)', () => {
       }
       for (const type of ['chain_start', 'step_start', 'request', 'attempt', 'step_end', 'chain_end', 'run_end'])
         assert.ok(types.has(type), `a ${type} event was checked`);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('--renderer json of invalid chains: each problem as a diagnostic line on stdout, then run_end with exit code 2', async () => {
+    const { dir, cleanup } = await tempDir({
+      'bad.yaml': 'version: 1\nchain_id: x\nsteps:\n  - action_id: da-echo\n    on_failur: abort\n',
+      'warn.yaml':
+        'version: 1\nchain_id: w\ninputs:\n  a: { type: string, required: true, default: x }\nsteps:\n  - action_id: da-echo\n',
+    });
+    try {
+      const r = await runCli(['run', dir, '--sim', '--renderer', 'json']);
+      assert.equal(r.code, 2, r.stderr);
+      const { event } = await validators();
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const line of lines)
+        assert.ok(event(line), `${JSON.stringify(line)}\n${JSON.stringify(event.errors, null, 2)}`);
+      const problems = lines.filter((line) => line.type === 'diagnostic');
+      assert.deepEqual(
+        problems.map((p) => [p.severity, p.code, (p.file as string).endsWith('bad.yaml') ? 'bad' : 'warn', p.line]),
+        [
+          ['error', 'schema.unknown_key', 'bad', 5],
+          ['warning', 'chain.required_with_default', 'warn', 4],
+        ],
+      );
+      assert.match(String(problems[0]?.message), /on_failur/);
+      const end = lines.at(-1);
+      assert.equal(end?.type, 'run_end');
+      assert.equal(end?.exit_code, 2);
+      assert.equal(lines.length, problems.length + 1, 'nothing but the problems and run_end');
+      // The person still reads them as text on stderr.
+      assert.match(r.stderr, /bad\.yaml:5:5 +error/);
     } finally {
       await cleanup();
     }

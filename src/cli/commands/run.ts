@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ChainModel, Diagnostic } from '../../chain/index.js';
+import { compareDiagnostics, type ChainModel, type Diagnostic } from '../../chain/index.js';
 import { formatDiagnosticsText } from '../../report/diagnostics.js';
 import type { AnnotationPlace } from '../../report/github.js';
 import { isGithubActions } from '../../report/github-env.js';
@@ -11,7 +11,7 @@ import { withBaselineCompiler } from '../baseline-compiler.js';
 import { packageVersion } from '../package-root.js';
 import { sessionContext, warn, writeErr, type CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { createJsonLinesSink, createSummaryLinesSink } from '../render/json-lines.js';
+import { createJsonLinesSink, createSummaryLinesSink, formatInvalidRunLines } from '../render/json-lines.js';
 import { createPlainLinesSink } from '../render/plain-lines.js';
 import { formatShard, type Shard } from '../shard.js';
 import { loadChainsShard } from '../shard-selection.js';
@@ -51,6 +51,10 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   if (loaded.diagnostics.length > 0) {
     ctx.stderr.write(formatDiagnosticsText(loaded.diagnostics, { style: ctx.errStyle }));
     ctx.stderr.write('nothing was run: fix the problems above first\n');
+    if (options.renderer === 'json') {
+      const all = [...loaded.diagnostics, ...loaded.warnings].sort(compareDiagnostics);
+      ctx.stdout.write(formatInvalidRunLines(all, EXIT.invalid));
+    }
     if (github && reporters) reportInvalidToGithub(loaded.diagnostics, github, reporters, ctx, label);
     return EXIT.invalid;
   }

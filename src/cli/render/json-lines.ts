@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import type { Diagnostic } from '../../chain/index.js';
+import type { RunEndEvent } from '../../engine/index.js';
 import type { RunSink } from '../../report/sink.js';
 import type { TextStyle } from '../../report/text-style.js';
 import { runSummaryLine, summaryLine } from './step-text.js';
@@ -24,4 +27,26 @@ export function createSummaryLinesSink(write: (line: string) => void, style: Tex
       if (event.type === 'run_end') write(`${runSummaryLine(event, style)}\n`);
     },
   };
+}
+
+/**
+ * `--renderer json` when nothing can run because chains are invalid: each problem as a
+ * `diagnostic` line, then the `run_end` every stream ends with, so a machine reading stdout sees
+ * why, in the same shape as `validate --format json`'s diagnostics.
+ */
+export function formatInvalidRunLines(problems: readonly Diagnostic[], exitCode: number): string {
+  const ts = new Date().toISOString();
+  const lines = problems.map((d) => ({ type: 'diagnostic', ts, severity: d.severity ?? 'error', ...d }));
+  const end: RunEndEvent = {
+    type: 'run_end',
+    ts,
+    run_id: randomUUID(),
+    chains: { total: 0, completed: 0, terminated_early: 0 },
+    counts: { success: 0, failed: 0, fallback: 0, skipped: 0, cancelled: 0 },
+    steps_executed: 0,
+    duration_ms: 0,
+    exit_code: exitCode,
+    error: 'nothing was run: the chains are invalid',
+  };
+  return [...lines, end].map((line) => `${JSON.stringify(line)}\n`).join('');
 }
