@@ -106,6 +106,9 @@ const result = await build({
   ...minify,
   // `import()` becomes a call of the module's initialiser; nothing is left to load from disk.
   supported: { 'dynamic-import': false },
+  // Graphviz's WebAssembly (a megabyte of base64) would be scanned at every start: it stays a
+  // runtime dependency, required from node_modules by `graph --format svg` alone.
+  external: ['@viz-js/viz'],
   // A script has no import.meta; the code's one use of it (package-root.ts) wants this file's URL.
   define: { 'import.meta.url': '__cxchainUrl' },
   banner: { js: 'var __cxchainUrl=require("node:url").pathToFileURL(__filename).href;' },

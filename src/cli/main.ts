@@ -9,6 +9,7 @@ import type { SimOptions } from './commands/sim.js';
 import type { PlanOptions } from './commands/plan.js';
 import { parseShard } from './shard.js';
 import type { WatchOptions } from './commands/watch.js';
+import type { GraphOptions } from './commands/graph.js';
 
 // Commands load on use: `validate` must not pay for the HTTP client, listr2 or the simulator.
 const commands = {
@@ -19,6 +20,7 @@ const commands = {
   plan: () => import('./commands/plan.js'),
   sim: () => import('./commands/sim.js'),
   watch: () => import('./commands/watch.js'),
+  graph: () => import('./commands/graph.js'),
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -92,6 +94,20 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .addOption(followSymlinksOption())
     .action(async (paths: string[], opts: ListOptions) =>
       setExit(await (await commands.list()).listCommand(paths, opts, ctx)),
+    );
+
+  program
+    .command('graph')
+    .description('draw chains as a flowchart: steps, failure paths, conditions, data and child chains')
+    .argument('[paths...]', 'chain files or directories', ['chains'])
+    .addOption(
+      new Option('--format <format>', 'mermaid (Markdown, GitHub), dot (Graphviz) or svg')
+        .choices(['mermaid', 'dot', 'svg'])
+        .default('mermaid'),
+    )
+    .addOption(followSymlinksOption())
+    .action(async (paths: string[], opts: GraphOptions) =>
+      setExit(await (await commands.graph()).graphCommand(paths, opts, ctx)),
     );
 
   addConnectionOptions(

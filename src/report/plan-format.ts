@@ -141,6 +141,8 @@ const STEP_ICON: Readonly<Record<StepChange['kind'], string>> = {
 export interface PlanMarkdownOptions {
   /** Turns a file and line into a URL (the file on GitHub); none means plain text. */
   link?: (file: string, line: number) => string | undefined;
+  /** A Mermaid flowchart of an added or changed chain, by its file, shown under its changes. */
+  charts?: ReadonlyMap<string, string>;
 }
 
 /** The plan as Markdown for `$GITHUB_STEP_SUMMARY` or a PR comment: a table of chains, each change, the problems. */
@@ -169,7 +171,8 @@ export function formatPlanMarkdown(plan: PlanResult, options: PlanMarkdownOption
       ),
     );
   }
-  for (const e of shown.filter((x) => x.chain_changes.length + x.step_changes.length > 0 || x.note)) {
+  const chartOf = (e: PlanEntry) => (e.status === 'removed' ? undefined : options.charts?.get(e.file));
+  for (const e of shown.filter((x) => x.chain_changes.length + x.step_changes.length > 0 || x.note || chartOf(x))) {
     out.push('', `#### ${STATUS_ICON[e.status]} ${e.chain_id ? mdCode(e.chain_id) : mdCode(e.file)}`, '');
     for (const c of e.chain_changes) out.push(`- chain: ${mdCode(describeFieldChange(c))}`);
     for (const c of e.step_changes) {
@@ -177,6 +180,8 @@ export function formatPlanMarkdown(plan: PlanResult, options: PlanMarkdownOption
       out.push(`- ${STEP_ICON[c.kind]} ${mdStepChange(c)}${at}`);
     }
     if (e.note) out.push(`- ${mdText(e.note)}`);
+    const chart = chartOf(e);
+    if (chart) out.push('', '```mermaid', chart.trimEnd(), '```');
   }
   const problems = [...plan.revision_problems, ...plan.diagnostics];
   if (problems.length > 0) out.push('', '#### Problems', '', formatProblemsMarkdown(problems, options.link));
