@@ -83,7 +83,12 @@ describe('plan: a chain changed through a chain it uses (SPEC 3.3)', () => {
         md.stdout,
         /^\| ✏️ changed \| `onboarding` \| `chains\/onboarding\.yaml` \| 1 \| 2 steps \| via `lib\/crm-sync\.yaml` \|$/m,
       );
-      assert.doesNotMatch(md.stdout, /#### ✏️ `onboarding`/, 'no step changes of its own to detail');
+      // No step changes of its own to list: only its chart, with the step whose child changed highlighted.
+      const section = md.stdout.split('#### ✏️ `onboarding`')[1]?.split('####')[0] ?? '';
+      assert.doesNotMatch(section, /^- /m, 'no change lines');
+      assert.match(section, /^```mermaid\n/m);
+      assert.match(section, /c0_s1\[\["crm<br\/>uses \.\/lib\/crm-sync\.yaml"\]\]/);
+      assert.match(section, /^ {2}class c0_s1 cx_changed$/m);
     } finally {
       await cleanup();
     }

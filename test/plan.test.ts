@@ -124,7 +124,7 @@ describe('cxchain plan against a git repository with real commits', () => {
       /^ {6}\+ step s \(da-send-sms\) added at position 4$/m,
       /^ {2}→ moved {4}d {9}chains\/sub\/d\.yaml \(was chains\/d\.yaml\) {2}revision -, 1 step$/m,
       /^ {2}- removed {2}c {9}chains\/c\.yaml {2}revision 4, 2 steps$/m,
-      /^chains\/b\.yaml:3:11 {2}error {2}`b` changed but its `revision` is still 2 \[plan\.revision_not_raised\]\n {2}fix: raise it: `revision: 3`$/m,
+      /^chains\/b\.yaml:3:11 {2}error {2}`b` changed but its `revision` is still 2 \[plan\.revision_not_raised\]\n {4}3 \| revision: 2\n {6}\| {11}\^\n {2}fix: raise it: `revision: 3`$/m,
       /^✖ 1 problem: fix it before merging$/m,
     ];
     for (const line of expected) assert.match(r.stdout, line);

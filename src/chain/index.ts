@@ -119,3 +119,4 @@ export {
   type ChainDocument,
 } from './model.js';
 export { describePath } from './schema-errors.js';
+export { closest } from './suggest.js';

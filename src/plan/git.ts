@@ -1,3 +1,4 @@
+import { closest } from '../chain/index.js';
 import { spawn } from 'node:child_process';
 
 /** A git failure told for a person: what cxchain needed, and what to do about it. */
@@ -55,6 +56,33 @@ function runGit(args: readonly string[], cwd: string, input?: string): Promise<G
   });
 }
 
+/** Branches, remote branches (`origin/HEAD` among them) and tags, as a person would type them. */
+async function listRefs(root: string): Promise<string[]> {
+  const result = await runGit(
+    ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags'],
+    root,
+  );
+  return result.code === 0 ? result.stdout.toString('utf8').split('\n').filter(Boolean) : [];
+}
+
+const SHOWN_REFS = 6;
+
+/**
+ * What to pass instead, from the refs that exist (issue 16): the near miss, or the same branch
+ * without its remote (`origin/main` in a clone that only has `main`), then the default branches.
+ */
+export function refSuggestion(ref: string, refs: readonly string[]): string {
+  if (refs.length === 0)
+    return 'The repository has no branches or tags yet: commit first, then plan against that commit';
+  const branch = ref.split('/').pop() ?? ref;
+  const meant = refs.includes(branch) ? branch : closest(ref, refs);
+  const usual = ['origin/HEAD', 'main', 'master', 'origin/main', 'origin/master'].filter((r) => refs.includes(r));
+  const shown = [...new Set([...(meant ? [meant] : []), ...usual, ...refs])].slice(0, SHOWN_REFS);
+  const more = refs.length - shown.length;
+  const list = `${shown.map((r) => `\`${r}\``).join(', ')}${more > 0 ? ` and ${more} more (\`git branch -a\`)` : ''}`;
+  return `${meant ? `Did you mean \`--base ${meant}\`? ` : ''}Refs here: ${list}`;
+}
+
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
@@ -79,8 +107,9 @@ export async function openGitRepo(cwd: string): Promise<GitRepo> {
         ? undefined
         : await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], root);
       if (!result || result.code !== 0) {
+        const refs = await listRefs(root);
         throw new GitError(
-          `unknown git ref \`${ref}\`: no commit by that name in ${root}. Pass a branch, tag or commit, e.g. --base origin/main; in GitHub Actions check out with \`fetch-depth: 0\` so the base branch is there`,
+          `unknown git ref \`${ref}\`: no commit by that name in ${root}. ${refSuggestion(ref, refs)}; in GitHub Actions check out with \`fetch-depth: 0\` so the base branch is there`,
         );
       }
       return result.stdout.toString('utf8').trim();

@@ -12,8 +12,11 @@ export interface TextFormatOptions {
   summary?: boolean;
 }
 
+/** What the formatter shows: a diagnostic, or a problem of another stage (plan's) in its shape. */
+export type ShownProblem = Omit<Diagnostic, 'code'> & { code: string };
+
 /** `file:line:col  error  message [code]`, the source line and a caret under the column, then the hint. */
-export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], options: TextFormatOptions = {}): string {
+export function formatDiagnosticsText(diagnostics: readonly ShownProblem[], options: TextFormatOptions = {}): string {
   const style = options.style ?? PLAIN;
   const texts = new Map<string, string[] | undefined>();
   const lineOf = (file: string, line: number): string | undefined => {

@@ -1,5 +1,5 @@
 import { dirname, relative, sep } from 'node:path';
-import type { FieldChange, PlanEntry, PlanResult, PlanStatus, RevisionProblem, StepChange } from '../plan/index.js';
+import type { FieldChange, PlanEntry, PlanResult, PlanStatus, StepChange } from '../plan/index.js';
 import { formatDiagnosticsText } from './diagnostics.js';
 import { PLAIN as plain, type TextStyle as Style } from './text-style.js';
 import { formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
@@ -80,10 +80,6 @@ export function summaryText(plan: PlanResult): string {
   return parts.join(', ');
 }
 
-function revisionProblemText(p: RevisionProblem, style: Style): string {
-  return `${style.bold(`${p.file}:${p.line}:${p.column}`)}  ${style.red('error')}  ${p.message} ${style.dim(`[${p.code}]`)}\n${style.cyan('  fix:')} ${p.hint}`;
-}
-
 /** The plan as terminal text: one line per chain that differs, its changes indented below, then the problems. */
 export function formatPlanText(plan: PlanResult, style: Style = plain): string {
   const out = [
@@ -112,10 +108,9 @@ export function formatPlanText(plan: PlanResult, style: Style = plain): string {
     if (e.note) out.push(`      ${style.dim(e.note)}`);
   }
   if (shown.length > 0) out.push('');
-  if (plan.revision_problems.length > 0)
-    out.push(plan.revision_problems.map((p) => revisionProblemText(p, style)).join('\n\n'), '');
-  if (plan.diagnostics.length > 0)
-    out.push(formatDiagnosticsText(plan.diagnostics, { style, summary: false }).trimEnd(), '');
+  // One formatter for every problem, so a revision left alone gets its line and caret too.
+  const problems = [...plan.revision_problems, ...plan.diagnostics];
+  if (problems.length > 0) out.push(formatDiagnosticsText(problems, { style, summary: false }).trimEnd(), '');
   out.push(
     plan.ok
       ? `${style.green('✔')} no problems`

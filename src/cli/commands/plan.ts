@@ -1,3 +1,4 @@
+import { chainsOf } from '../../chain/index.js';
 import { chainGraph, toMermaid } from '../../graph/index.js';
 import { createPlan, GitError, type PlanResult } from '../../plan/index.js';
 import { appendStepSummary, formatProblemAnnotations, githubFileLinker, isGithubActions } from '../../report/github.js';
@@ -71,6 +72,10 @@ async function chartsOf(plan: PlanResult, cwd: string): Promise<Map<string, stri
     const chain = loaded.chains.find((c) => c.file === entry.file);
     if (!chain) continue;
     const highlight = new Set(entry.step_changes.filter((c) => c.kind !== 'removed').map((c) => c.step_id));
+    // Changed through a child (SPEC 3.3): the chain steps that lead to a changed file.
+    const via = new Set(entry.via ?? []);
+    for (const step of chain.steps)
+      if (step.kind === 'chain' && chainsOf(step.child).some((c) => via.has(c.file))) highlight.add(step.id);
     charts.set(entry.file, toMermaid([chainGraph(chain, { highlight })]));
   }
   return charts;
