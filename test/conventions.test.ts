@@ -18,6 +18,20 @@ describe('conventions', () => {
       assert.equal(r.stderr, '');
     });
 
+  test('npm start -- FILE runs only FILE against the simulator', async () => {
+    const r = spawnSync('npm', ['start', '--silent', '--', 'chains/order-status-sms.yaml'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /order-status-sms/);
+    for (const other of ['cust-data-sync-001', 'customer-eligibility', 'customer-onboarding'])
+      assert.doesNotMatch(r.stdout, new RegExp(other), `${other} did not run`);
+    assert.match(r.stdout, /1 chain/);
+  });
+
   test('--help names -v, --version', async () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);

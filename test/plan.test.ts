@@ -248,6 +248,13 @@ describe('cxchain plan: clear errors', () => {
       const unknown = await runCli(['plan', '--base', 'origin/nope'], { cwd: dir });
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /^error: unknown git ref `origin\/nope`: no commit by that name/);
+      // Only `main` exists here: that is what to pass, not the `origin/main` of a clone.
+      const remote = await runCli(['plan', '--base', 'origin/main'], { cwd: dir });
+      assert.match(remote.stderr, /Did you mean `--base main`\? Refs here: `main`;/);
+      assert.doesNotMatch(remote.stderr, /e\.g\. --base origin\/main/);
+      git(dir, 'branch', 'feature');
+      const typo = await runCli(['plan', '--base', 'mian'], { cwd: dir });
+      assert.match(typo.stderr, /Did you mean `--base main`\? Refs here: `main`, `feature`;/);
       const option = await runCli(['plan', '--base', '--all'], { cwd: dir });
       assert.equal(option.code, 2, 'a ref that looks like an option is still just a name');
       const missing = await runCli(['plan'], { cwd: dir });
