@@ -193,6 +193,22 @@ steps:
     assert.equal(result.steps_executed, 3);
   });
 
+  test('a field the answer lacks: the message names the near miss and the fields it has', async () => {
+    sim.setAction('da-profile', { status: 200, body: { name: 'A', tier: 'gold', offers: ['x'] } });
+    const c = chain(
+      `version: 1\nchain_id: fields\nsteps:\n  - id: p\n    action_id: da-profile\n  - action_id: da-echo\n    payload: { t: "\${{ steps.p.output.teir }}" }\n    on_failure: continue\n  - id: third\n    action_id: da-echo\n    payload: { o: "\${{ steps.p.output.offers[2] }}" }\n`,
+    );
+    const result = await runChain(c, { client });
+    assert.equal(
+      result.aggregated_responses[1]?.error?.message,
+      'cannot resolve ${{ steps.p.output.teir }}: `steps.p.output` has no field `teir` (did you mean `tier`?); it has `name`, `tier`, `offers`; no request was sent',
+    );
+    assert.equal(
+      result.aggregated_responses[2]?.error?.message,
+      'cannot resolve ${{ steps.p.output.offers[2] }}: `steps.p.output.offers` has no item `2` (it has 1 item); no request was sent',
+    );
+  });
+
   test('a step that passes after retries is success with attempts > 1', async () => {
     sim.setAction('da-flaky', { sequence: [{ status: 503 }, { status: 429, retry_after: 0 }], body: { ok: 1 } });
     const c = chain(`version: 1\nchain_id: flaky\n${FAST_RETRY}steps:\n  - action_id: da-flaky\n`);

@@ -1,4 +1,4 @@
-import type { Reference, Template } from '../chain/index.js';
+import { closest, type Reference, type Template } from '../chain/index.js';
 import { readVariable, variableOf } from './environment.js';
 import { givenInput } from './inputs.js';
 import type { StepStatus } from './result.js';
@@ -98,14 +98,28 @@ function walk(ref: Reference, value: unknown, path: readonly (string | number)[]
         `\`${where}\` is ${current === null ? 'null' : `a ${typeof current}`}, so \`${next}\` does not exist`,
       );
     if (!Object.hasOwn(current, segment))
-      throw new UnresolvedReference(
-        ref,
-        `\`${where}\` has no ${typeof segment === 'number' ? 'item' : 'field'} \`${segment}\``,
-      );
+      throw new UnresolvedReference(ref, `\`${where}\` has no ${missing(current, segment)}`);
     current = (current as Record<string | number, unknown>)[segment];
     where = next;
   }
   return current;
+}
+
+const SHOWN_FIELDS = 12;
+
+/**
+ * `field \`tier\`` and what the answer has instead, so a chain's author can fix the path without
+ * a debugger: the near miss first, then the fields (a dozen at most: the answer may be huge).
+ */
+function missing(container: object, segment: string | number): string {
+  if (Array.isArray(container))
+    return `item \`${segment}\` (it has ${container.length} item${container.length === 1 ? '' : 's'})`;
+  const fields = Object.keys(container);
+  if (fields.length === 0) return `field \`${segment}\` (it has no fields)`;
+  const near = typeof segment === 'string' ? closest(segment, fields) : undefined;
+  const shown = fields.slice(0, SHOWN_FIELDS).map((f) => `\`${f}\``);
+  const more = fields.length > SHOWN_FIELDS ? ` and ${fields.length - SHOWN_FIELDS} more` : '';
+  return `field \`${segment}\`${near ? ` (did you mean \`${near}\`?)` : ''}; it has ${shown.join(', ')}${more}`;
 }
 
 function toText(value: unknown): string {
