@@ -184,3 +184,35 @@ export async function put(dir: string, files: Record<string, string>): Promise<v
     await writeFile(join(dir, name), text);
   }
 }
+
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux `script`), 500 columns wide, and splits what
+ * it drew into frames: log-update erases the last frame (`ESC[2K ESC[1A` per line, then
+ * `ESC[2K ESC[G`) before drawing the next. `prefix` goes before the command (e.g. `timeout -s INT 1`).
+ */
+export function runOnTerminal(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; prefix?: string; timeoutMs?: number },
+): Promise<{ code: number | null; frames: string[]; raw: string }> {
+  const argv = [process.execPath, CLI, ...args].map((a) => JSON.stringify(a)).join(' ');
+  const command = `stty cols 500 rows 80; exec ${options.prefix ? `${options.prefix} ` : ''}${argv}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let raw = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (raw += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const frames = raw
+        .split('\u001b[2K\u001b[G')
+        // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
+        .map((frame) => frame.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''));
+      resolve({ code, frames, raw });
+    });
+  });
+}

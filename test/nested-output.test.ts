@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { CLI, runCli, tempDir } from './helpers.js';
+import { runCli, runOnTerminal, tempDir } from './helpers.js';
 
 // SPEC 3.3 and 3.5 in every output a person or a CI system reads: a child's steps under the chain
 // step that ran them, condition skips with their `if:`. Spawned CLI, a real simulator.
@@ -87,9 +87,9 @@ describe('plain lines without a terminal: a child indented under its chain step'
       '    ❯ leaf lib/leaf.yaml',
       '    ❯ ping (da-echo)',
       '    ✔ ping (da-echo) — passed (200, T)',
-      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (100%)',
+      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (completion rate 100%)',
       '  ✔ inner (./leaf.yaml) — passed (T)',
-      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (100%)',
+      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (completion rate 100%)',
       '✔ crm1 (./lib/mid.yaml) — passed (T)',
       '❯ crm2 (./lib/mid.yaml)',
       '  ❯ mid lib/mid.yaml',
@@ -99,12 +99,12 @@ describe('plain lines without a terminal: a child indented under its chain step'
       '    ❯ leaf lib/leaf.yaml',
       '    ❯ ping (da-echo)',
       '    ✔ ping (da-echo) — passed (200, T)',
-      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (100%)',
+      '    ✔ leaf lib/leaf.yaml — completed: 1 passed in T (completion rate 100%)',
       '  ✔ inner (./leaf.yaml) — passed (T)',
-      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (100%)',
+      '  ✔ mid lib/mid.yaml — completed: 2 passed in T (completion rate 100%)',
       '✔ crm2 (./lib/mid.yaml) — passed (T)',
       "↓ never (da-echo) — skipped: condition steps.first.status == 'failed' is false",
-      '✔ p p.yaml — completed: 3 passed, 1 skipped in T (75%)',
+      '✔ p p.yaml — completed: 3 passed, 1 skipped in T (completion rate 75%)',
       '1 chain: 1 completed; 3 steps run in T',
       '',
     ]);
@@ -125,9 +125,9 @@ describe('plain lines without a terminal: a child indented under its chain step'
       '  ❯ update (da-update-crm)',
       `  ✖ update (da-update-crm) — failed after 1 attempt (T): ${EXPECTATION}`,
       '  ↓ notify (da-echo) — skipped: an earlier step failed',
-      '  ✖ crm-sync lib/crm.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (33.33%)',
+      '  ✖ crm-sync lib/crm.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
       `✖ crm (./lib/crm.yaml) — failed (T): crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTATION}`,
-      '✖ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (33.33%)',
+      '✖ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
       '1 chain: 0 completed, 1 terminated early; 2 steps run in T',
       '',
     ]);
@@ -158,40 +158,16 @@ describe('plain lines without a terminal: a child indented under its chain step'
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Runs the CLI on a pseudo-terminal 500 columns wide (no line wraps); the frames it drew, plain text, and its exit code. */
-function runOnTerminal(args: string[], cwd: string): Promise<{ code: number | null; frames: string[]; raw: string }> {
-  const command = `stty cols 500 rows 80; exec ${[process.execPath, CLI, ...args].map((a) => JSON.stringify(a)).join(' ')}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd,
-      env: { ...process.env, ...env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let raw = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      // log-update erases the last frame (`ESC[2K ESC[1A` per line, then `ESC[2K ESC[G`) before drawing the next.
-      const frames = raw
-        .split('\u001b[2K\u001b[G')
-        // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
-        .map((frame) => frame.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''));
-      resolve({ code, frames, raw });
-    });
-  });
-}
-
 describe(
   'the live tree on a terminal: a child nested under its chain step',
   { skip: !hasScript && 'needs util-linux script' },
   () => {
     test('live: the child steps under the running chain step, with their states; at the end, every level', async () => {
-      const r = await runOnTerminal(['run', 'p.yaml'], dir);
+      const r = await runOnTerminal(['run', 'p.yaml'], { cwd: dir, env });
       assert.equal(r.code, 0, r.raw);
       assert.ok(
         r.frames.some((f) =>
-          /^ {2}\S crm1 \(\.\/lib\/mid\.yaml\)\n {4}❯ slow \(da-slow\)\n {4}◼ inner \(\.\/leaf\.yaml\)\n {2}◼ crm2 \(\.\/lib\/mid\.yaml\)$/m.test(
+          /^ {2}\S crm1 \(\.\/lib\/mid\.yaml\)\n {4}❯ slow \(da-slow\) — \d+\.\d s \/ \d+(\.\d)? s\n {4}◼ inner \(\.\/leaf\.yaml\)\n {2}◼ crm2 \(\.\/lib\/mid\.yaml\)$/m.test(
             f,
           ),
         ),
@@ -199,14 +175,14 @@ describe(
       );
       assert.ok(
         r.frames.some((f) =>
-          /^ {2}✔ crm1 .*\n {4}✔ slow .*\n {4}✔ inner .*\n {6}✔ ping .*\n {2}\S crm2 \(\.\/lib\/mid\.yaml\)\n {4}❯ slow \(da-slow\)$/m.test(
+          /^ {2}✔ crm1 .*\n {4}✔ slow .*\n {4}✔ inner .*\n {6}✔ ping .*\n {2}\S crm2 \(\.\/lib\/mid\.yaml\)\n {4}❯ slow \(da-slow\) — \d+\.\d s \/ \d+(\.\d)? s$/m.test(
             f,
           ),
         ),
         `no frame shows crm2's child running after crm1's:\n${r.frames.join('\n-----\n')}`,
       );
       assert.deepEqual(timeless(r.frames.at(-1) ?? '').split('\n'), [
-        '✔ p p.yaml — completed: 3 passed, 1 skipped in T (75%)',
+        '✔ p p.yaml — completed: 3 passed, 1 skipped in T (completion rate 75%)',
         '  ✔ first (da-echo) — passed (200, T)',
         '  ✔ crm1 (./lib/mid.yaml) — passed (T)',
         '    ✔ slow (da-slow) — passed (200, T)',
@@ -223,12 +199,13 @@ describe(
     });
 
     test('two chains at once sharing a child (a diamond): each under its own chain step, a retry wait shown live', async () => {
-      const r = await runOnTerminal(['run', 'p.yaml', 'q.yaml'], dir);
+      const r = await runOnTerminal(['run', 'p.yaml', 'q.yaml'], { cwd: dir, env });
       assert.equal(r.code, 0, r.raw);
       assert.ok(
         r.frames.some(
           (f) =>
-            /^ {2}\S crm1 .*\n {4}❯ slow \(da-slow\)$/m.test(f) && /^ {2}\S go .*\n {4}❯ slow \(da-slow\)$/m.test(f),
+            /^ {2}\S crm1 .*\n {4}❯ slow \(da-slow\) — \d+\.\d s \/ \d+(\.\d)? s$/m.test(f) &&
+            /^ {2}\S go .*\n {4}❯ slow \(da-slow\) — \d+\.\d s \/ \d+(\.\d)? s$/m.test(f),
         ),
         `no frame shows both parents running the child:\n${r.frames.join('\n-----\n')}`,
       );
@@ -241,11 +218,11 @@ describe(
         `no frame shows the retry wait:\n${r.frames.join('\n-----\n')}`,
       );
       assert.ok(
-        r.frames.some((f) => /^ {4}❯ flaky \(da-flaky\) — attempt 2$/m.test(f)),
+        r.frames.some((f) => /^ {4}❯ flaky \(da-flaky\) — attempt 2, \d+\.\d s \/ \d+(\.\d)? s$/m.test(f)),
         `no frame shows the second attempt:\n${r.frames.join('\n-----\n')}`,
       );
       assert.deepEqual(timeless(r.frames.at(-1) ?? '').split('\n'), [
-        '✔ p p.yaml — completed: 3 passed, 1 skipped in T (75%)',
+        '✔ p p.yaml — completed: 3 passed, 1 skipped in T (completion rate 75%)',
         '  ✔ first (da-echo) — passed (200, T)',
         '  ✔ crm1 (./lib/mid.yaml) — passed (T)',
         '    ✔ slow (da-slow) — passed (200, T)',
@@ -256,7 +233,7 @@ describe(
         '    ✔ inner (./leaf.yaml) — passed (T)',
         '      ✔ ping (da-echo) — passed (200, T)',
         "  ↓ never (da-echo) — skipped: condition steps.first.status == 'failed' is false",
-        '✔ q q.yaml — completed: 2 passed in T (100%)',
+        '✔ q q.yaml — completed: 2 passed in T (completion rate 100%)',
         '  ✔ go (./lib/mid.yaml) — passed (T)',
         '    ✔ slow (da-slow) — passed (200, T)',
         '    ✔ inner (./leaf.yaml) — passed (T)',
@@ -269,10 +246,10 @@ describe(
     });
 
     test('a failing child: the chain step fails with its cause on its line, the child steps under it', async () => {
-      const r = await runOnTerminal(['run', 'onboard.yaml'], dir);
+      const r = await runOnTerminal(['run', 'onboard.yaml'], { cwd: dir, env });
       assert.equal(r.code, 1, r.raw);
       assert.deepEqual(timeless(r.frames.at(-1) ?? '').split('\n'), [
-        '⚠ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (33.33%)',
+        '⚠ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
         '  ✔ profile (da-echo) — passed (200, T)',
         "  ↓ upgrade (da-echo) — skipped: condition steps.profile.status == 'failed' is false",
         `  ✖ crm (./lib/crm.yaml) — failed (T): crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTATION}`,
@@ -449,7 +426,7 @@ describe('reports: JUnit cases, JSON results and JSON lines of a child', () => {
     ]);
     assert.equal(
       timeless(r.stderr),
-      'p: completed: 3 passed, 1 skipped in T (75%)\n1 chain: 1 completed; 3 steps run in T\n',
+      'p: completed: 3 passed, 1 skipped in T (completion rate 75%)\n1 chain: 1 completed; 3 steps run in T\n',
       "stderr sums up the chains of the run; a child's outcome is its chain step's",
     );
   });

@@ -133,7 +133,7 @@ async function renderSinks(
   } else if (options.renderer === 'default' && ctx.stdout.live) {
     // listr2 is loaded only for a terminal.
     const { createLiveTreeSink } = await import('../render/live-tree.js');
-    sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out }));
+    sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out, concurrency: options.concurrency }));
   } else {
     sinks.push(createPlainLinesSink({ write: out, style: ctx.style, manyChains: chains.length > 1 }));
   }

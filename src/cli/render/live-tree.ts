@@ -26,6 +26,11 @@ type Task = ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
 
 export interface LiveTreeOptions {
   style: Style;
+  /**
+   * Chains the run starts at once (`--concurrency`): the others are drawn waiting (◼, `queued`),
+   * not with a spinner, until a place frees up. Default: all at once.
+   */
+  concurrency?: number;
   /** Prints the run's last line once the tree is drawn for the last time. */
   write(line: string): void;
 }
@@ -74,10 +79,16 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
             if (step && !step.result) task.title = stepLines(step);
           },
         );
+        // While an attempt is on the wire its clock moves (`3.1 s / 5 s`): a hanging step shows it.
+        const clock = setInterval(() => {
+          const step = stepAt(store.view(), place, index);
+          if (step && !step.result && onTheWire(step)) task.title = stepLines(step);
+        }, CLOCK_MS);
         const step = await store.until(place.top, (view) => {
           const s = stepAt(view, place, index);
           return s?.result ? { ...s, result: s.result } : undefined;
         });
+        clearInterval(clock);
         unfollow();
         return finish(task, step);
       },
@@ -88,15 +99,19 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     const place = { top, path: [] };
     const initial = chainAt(store.view(), place);
     const title = initial ? chainTitle(initial, style) : '';
+    const queued = `${title} ${style.dim('— queued')}`;
     return {
-      title,
+      title: queued,
       task: async (_ctx, task: TaskHandle) => {
         // A fast chain can end before listr starts its task: the title follows the view, not the events.
         store.follow(
           top,
           (view) => chainAt(view, place),
           (chain) => {
-            if (!chain?.end) return true;
+            if (!chain?.end) {
+              task.title = chain?.started ? title : queued;
+              return true;
+            }
             task.title = `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`;
             return false;
           },
@@ -105,6 +120,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
           const c = chainAt(view, place);
           return c && (c.started || view.settled) ? c : undefined;
         });
+        // Cancelled (Ctrl-C, an output that failed) before it started: it never ran, so no ✔.
+        if (!chain.started) return task.skip(`${title} ${style.dim('—')} cancelled before it started`);
         return task.newListr(
           chain.steps.map((_s, i) => stepTask(place, i)),
           { concurrent: false, exitOnError: false },
@@ -116,7 +133,7 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
   const drawn = new Listr<unknown, typeof FrameRenderer, 'simple'>(
     chains.map((_c, top) => chainTask(top)),
     {
-      concurrent: true,
+      concurrent: options.concurrency ?? true,
       exitOnError: false,
       registerSignalListeners: false,
       renderer: FrameRenderer,
@@ -150,6 +167,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
  * first frame is drawn once, at its end.
  */
 const FRAME_MS = 100;
+/** How often a running attempt's clock is advanced, ms. */
+const CLOCK_MS = 200;
 /** Lines kept formatted; a long watch session starts over past this many. */
 const FORMATTED_LINES = 4096;
 
@@ -162,7 +181,12 @@ class FrameRenderer extends DefaultRenderer {
   #frame: NodeJS.Timeout | undefined;
   readonly #formatted = new Map<string, string[]>();
 
+  #ended = false;
+
   override update(): void {
+    // A title set after the last frame (a late event, a clock tick) must not draw the tree again
+    // below the run's last line (issue 16: a stale second tree).
+    if (this.#ended) return;
     this.#frame ??= setTimeout(() => {
       this.#frame = undefined;
       super.update();
@@ -170,6 +194,7 @@ class FrameRenderer extends DefaultRenderer {
   }
 
   override end(): void {
+    this.#ended = true;
     clearTimeout(this.#frame);
     this.#frame = undefined;
     super.end();
@@ -186,6 +211,11 @@ class FrameRenderer extends DefaultRenderer {
     }
     return lines;
   }
+}
+
+/** The step, or a step of the child it runs, has an attempt in flight (at most 5 levels, SPEC 3.3). */
+function onTheWire(step: StepView): boolean {
+  return step.inFlight !== undefined || (step.child?.steps.some(onTheWire) ?? false);
 }
 
 type Watcher = (view: ProgressView) => void;

@@ -40,6 +40,11 @@ export interface StepView {
   readonly activity?: string;
   /** Its `step_end`. */
   readonly result?: StepResult;
+  /** The limit of one attempt, ms (`timeout_seconds`), of the step and of its action fallback. */
+  readonly limitMs?: number;
+  readonly fallbackLimitMs?: number;
+  /** An attempt on the wire: since when (epoch ms, from its `request` event) and its limit. */
+  readonly inFlight?: { readonly since: number; readonly limitMs?: number };
   /** A chain step's child, as it runs in this place. */
   readonly child?: ChainView;
 }
@@ -67,7 +72,8 @@ function chainView(chain: ChainModel): ChainView {
     steps: chain.steps.map((step) => ({
       ref: refOf(step),
       started: false,
-      ...(step.kind === 'chain' ? { child: chainView(step.child) } : {}),
+      ...(step.kind === 'chain' ? { child: chainView(step.child) } : { limitMs: step.timeoutMs }),
+      ...(step.fallback?.kind === 'action' ? { fallbackLimitMs: step.fallback.timeoutMs } : {}),
     })),
   };
 }
@@ -135,18 +141,25 @@ export function reduceProgress(view: ProgressView, event: RunEvent): ProgressVie
       );
     case 'request':
       // The request after a retry's wait is the end of the wait (SPEC 6: written before it leaves).
-      return event.attempt > 1
-        ? updateStep(view, place, event.step_index, (step) =>
-            withActivity(step, `attempt ${event.attempt}${event.fallback ? ' of the fallback' : ''}`),
-          )
-        : view;
+      return updateStep(view, place, event.step_index, (step) => {
+        const limitMs = event.fallback ? step.fallbackLimitMs : step.limitMs;
+        const inFlight = { since: Date.parse(event.ts), ...(limitMs === undefined ? {} : { limitMs }) };
+        const sent = { ...step, inFlight };
+        return event.attempt > 1
+          ? withActivity(sent, `attempt ${event.attempt}${event.fallback ? ' of the fallback' : ''}`)
+          : sent;
+      });
+    case 'attempt':
+      return updateStep(view, place, event.step_index, landed);
     case 'retry': {
       const source = event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff';
       const activity = `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${source})`;
-      return updateStep(view, place, event.step_index, (step) => withActivity(step, activity));
+      return updateStep(view, place, event.step_index, (step) => withActivity(landed(step), activity));
     }
     case 'step_end':
-      return updateStep(view, place, event.step_index, (step) => withActivity({ ...step, result: event.result }));
+      return updateStep(view, place, event.step_index, (step) =>
+        withActivity({ ...landed(step), result: event.result }),
+      );
     default:
       return view;
   }
@@ -166,6 +179,13 @@ export function settleProgress(view: ProgressView): ProgressView {
     })),
   });
   return { ...view, chains: view.chains.map(settleChain), settled: true };
+}
+
+/** The attempt in flight has its answer (or its error): no clock to show. */
+function landed(step: StepView): StepView {
+  if (!step.inFlight) return step;
+  const { inFlight: _attempt, ...rest } = step;
+  return rest;
 }
 
 function withActivity(step: StepView, activity?: string): StepView {

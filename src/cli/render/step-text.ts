@@ -50,7 +50,7 @@ export function formatWait(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** A chain's outcome in one line: `completed: 3 passed in 58 ms (100%)`. */
+/** A chain's outcome in one line: `completed: 3 passed in 58 ms (completion rate 100%)`, the rate labelled (issue 16). */
 export function summaryLine(
   e: Pick<
     ChainEndEvent,
@@ -70,7 +70,7 @@ export function summaryLine(
     c.skipped ? `${c.skipped} skipped` : '',
     c.cancelled ? `${c.cancelled} cancelled` : '',
   ].filter(Boolean);
-  return `${status}: ${parts.join(', ')} in ${formatMs(e.total_latency_ms)} (${e.completion_rate_percent}%)`;
+  return `${status}: ${parts.join(', ')} in ${formatMs(e.total_latency_ms)} (completion rate ${e.completion_rate_percent}%)`;
 }
 
 /** The run's last line: `3 chains: 3 completed; 9 steps run in 66 ms`. */

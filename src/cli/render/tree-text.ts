@@ -3,7 +3,7 @@ import { neutralize } from '../../report/neutralize.js';
 import type { TextStyle } from '../../report/text-style.js';
 import { stepIcon } from './plain-lines.js';
 import type { ChainView, StepView } from './progress-view.js';
-import { describeStepResult } from './step-text.js';
+import { describeStepResult, formatWait } from './step-text.js';
 
 /**
  * The live tree's words, from the progress view: pure, so what a terminal shows is tested without
@@ -20,10 +20,22 @@ export function chainTitle(chain: Pick<ChainView, 'chainId' | 'file'>, style: Te
   return `${neutralize(chain.chainId)} ${style.dim(neutralize(chain.file))}`;
 }
 
-/** A step's title and what it is doing or came to: `update (da-update-external-crm) — passed (200, 3.3 ms)`. */
-export function stepText(step: StepView, style: TextStyle): string {
-  const said = step.result ? describeStepResult(step.result) : step.activity;
+/**
+ * A step's title and what it is doing or came to: `update (da-update-external-crm) — passed (200,
+ * 3.3 ms)`; while an attempt is on the wire, its clock against its limit: `lookup — 3.1 s / 5 s`.
+ */
+export function stepText(step: StepView, style: TextStyle, now = Date.now()): string {
+  const clock =
+    !step.result && step.inFlight
+      ? `${formatWait(Math.max(0, now - step.inFlight.since))}${step.inFlight.limitMs === undefined ? '' : ` / ${formatLimit(step.inFlight.limitMs)}`}`
+      : undefined;
+  const said = step.result ? describeStepResult(step.result) : [step.activity, clock].filter(Boolean).join(', ');
   return `${stepTitle(step.ref, style)}${said ? ` ${style.dim('—')} ${said}` : ''}`;
+}
+
+/** `5 s`, `2.5 s`: a limit as written in the chain, in seconds. */
+function formatLimit(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /**
