@@ -11,6 +11,7 @@ import {
   settleProgress,
   stepAt,
   type ChainPlace,
+  type ChainView,
   type ProgressView,
   type StepView,
 } from './progress-view.js';
@@ -116,12 +117,15 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
             return false;
           },
         );
+        // Until its first step starts or it ends: a chain cancelled before it started ends at once.
         const chain = await store.until(top, (view) => {
           const c = chainAt(view, place);
-          return c && (c.started || view.settled) ? c : undefined;
+          return c && ((c.started && (c.end || c.steps.some((s) => s.started || s.result))) || view.settled)
+            ? c
+            : undefined;
         });
         // Cancelled (Ctrl-C, an output that failed) before it started: it never ran, so no ✔.
-        if (!chain.started) return task.skip(`${title} ${style.dim('—')} cancelled before it started`);
+        if (neverStarted(chain)) return task.skip(`${title} ${style.dim('—')} cancelled before it started`);
         return task.newListr(
           chain.steps.map((_s, i) => stepTask(place, i)),
           { concurrent: false, exitOnError: false },
@@ -211,6 +215,12 @@ class FrameRenderer extends DefaultRenderer {
     }
     return lines;
   }
+}
+
+/** Ended cancelled, or not at all, with no step that began: the run stopped before it got there. */
+function neverStarted(chain: ChainView): boolean {
+  const cancelled = !chain.end || chain.end.termination_reason === 'cancelled';
+  return cancelled && chain.steps.every((s) => !s.started && (!s.result || s.result.started_at === null));
 }
 
 /** The step, or a step of the child it runs, has an attempt in flight (at most 5 levels, SPEC 3.3). */

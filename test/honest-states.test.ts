@@ -1,0 +1,75 @@
+// What the live tree says about chains that wait, never start, or hang (issue 16), on a real
+// pseudo-terminal against a real simulator.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { createSimulator, type Simulator } from '../src/sim/index.js';
+import { runOnTerminal, tempDir } from './helpers.js';
+
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+const CHAINS = Object.fromEntries(
+  Array.from({ length: 6 }, (_, i) => [
+    `c${i + 1}.yaml`,
+    `version: 1\nchain_id: c${i + 1}\nsteps:\n  - id: wait\n    action_id: da-slow\n    timeout_seconds: 5\n`,
+  ]),
+);
+
+let sim: Simulator;
+let env: NodeJS.ProcessEnv;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  sim = await createSimulator({ actions: { 'da-slow': { body: { ok: true }, latency_ms: 700 } } });
+  env = {
+    CXONE_BASE_URL: sim.url,
+    CXONE_TOKEN_URL: sim.tokenUrl,
+    CXONE_CLIENT_ID: 'states-test',
+    CXONE_CLIENT_SECRET: 'states-secret-value',
+  };
+  ({ dir, cleanup } = await tempDir(CHAINS));
+});
+after(async () => {
+  await sim.close();
+  await cleanup();
+});
+
+describe('honest states in the live tree', { skip: !hasScript && 'needs util-linux script' }, () => {
+  test('6 chains at concurrency 2: the queued ones wait, the running ones show their clock; one final tree', async () => {
+    const r = await runOnTerminal(['run', '.', '--concurrency', '2'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.raw);
+    const early = r.frames.find((f) => /\S wait \(da-slow\) — \d+\.\d s \/ 5 s/.test(f));
+    assert.ok(early, `no frame shows a step's clock:\n${r.frames.join('\n-----\n')}`);
+    // Two running, four waiting: the waiting ones have listr2's waiting square, not a spinner.
+    const queued = early.split('\n').filter((l) => /^◼ c\d c\d\.yaml — queued$/.test(l));
+    assert.equal(queued.length, 4, early);
+    const last = r.frames.at(-1) ?? '';
+    assert.equal(last.split('\n').filter((l) => /^✔ c\d c\d\.yaml — completed/.test(l)).length, 6, last);
+    assert.doesNotMatch(last, /queued/);
+    // The run's line is the last thing printed: no second tree after it.
+    // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
+    const shown = r.raw.replace(/\r/g, '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    assert.match(
+      shown,
+      /\n {2}✔ wait \(da-slow\) — passed \(200, [\d.]+ m?s\)\n6 chains: 6 completed; 6 steps run in [\d.]+ m?s\n$/,
+    );
+  });
+
+  test('Ctrl-C: chains that never started are cancelled, never ✔', async () => {
+    const r = await runOnTerminal(['run', '.', '--concurrency', '2'], {
+      cwd: dir,
+      env,
+      prefix: 'timeout --preserve-status -s INT 1.2',
+    });
+    assert.equal(r.code, 130, r.raw);
+    const last = r.frames.at(-1) ?? '';
+    const never = last.split('\n').filter((l) => /^↓ c\d c\d\.yaml — cancelled before it started$/.test(l));
+    assert.ok(never.length >= 2, last);
+    for (const line of last.split('\n')) {
+      const id = /^. (c\d) /.exec(line)?.[1];
+      if (id && never.some((n) => n.includes(` ${id} `))) assert.doesNotMatch(line, /^✔/);
+    }
+    assert.doesNotMatch(last, /^✔ .*cancelled/m);
+  });
+});
