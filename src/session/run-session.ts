@@ -16,6 +16,7 @@ import { describeCause, OutputError } from '../report/output-file.js';
 import type { Redactor } from '../report/redact.js';
 import { createReportSinks, type ReportTargets } from '../report/report-writer.js';
 import type { RunSink } from '../report/sink.js';
+import { stepLocatorOf } from '../report/step-locator.js';
 import { openConnection, type ConnectionContext, type ConnectionOptions } from './connection.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
@@ -111,11 +112,15 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
     const runId = randomUUID();
     let reportSinks: RunSink[];
     try {
-      reportSinks = createReportSinks(runOptions.reports ?? {}, {
-        tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' },
-        run_id: runId,
-        started_at: startedAt,
-      });
+      reportSinks = createReportSinks(
+        runOptions.reports ?? {},
+        {
+          tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' },
+          run_id: runId,
+          started_at: startedAt,
+        },
+        stepLocatorOf(chains),
+      );
     } catch (error) {
       const target = error instanceof OutputError ? error.target : '';
       const kind = Object.entries(runOptions.reports ?? {}).find(([, file]) => file === target)?.[0] ?? 'json';
