@@ -14,6 +14,7 @@ export {
 export { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, REDACTED, type Redactor } from './report/redact.js';
 export { neutralize, neutralizeValue } from './report/neutralize.js';
 export { formatJunit } from './report/junit.js';
+export { stepLocatorOf, type StepLocator } from './report/step-locator.js';
 export {
   openRunSession,
   EXIT,

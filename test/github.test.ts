@@ -180,14 +180,23 @@ describe('run in GitHub Actions: annotations at the failed step, a job summary, 
         ['saved', '1', '0', '0', 1],
       ],
     );
-    assert.deepEqual([doc.testsuites.tests, doc.testsuites.failures, doc.testsuites.skipped], ['5', '1', '1']);
+    assert.deepEqual([doc.testsuites.tests, doc.testsuites.failures, doc.testsuites.errors], ['5', '1', '0']);
+    assert.equal(doc.testsuites.skipped, undefined, "Jenkins' schema allows skipped on a suite only");
     const failed = suites[0]?.testcase[1];
-    assert.equal(failed?.name, '2. broken (da-broken)');
+    assert.deepEqual(
+      suites[0]?.testcase.map((c) => [c.name, c.file, c.line]),
+      [
+        ['da-echo', 'chains/fails.yaml', '4'],
+        ['broken', 'chains/fails.yaml', '6'],
+        ['da-send-sms', 'chains/fails.yaml', '8'],
+      ],
+      'named by step id (the action id where none is set), at the line of the annotation',
+    );
     assert.equal(failed?.failure?.type, 'http');
     assert.equal(failed?.failure?.message, '[POST] da-broken: 500 Internal Server Error — disk 100% full, see: logs');
     assert.match(
       failed?.failure?.['#text'] ?? '',
-      /^kind: http\nstatus: failed\nhttp_status: 500\nmessage: .*\nhint: check the action's execution logs.*\ncontext_id: ctx-9\nattempts: 1$/,
+      /^action: da-broken\nkind: http\nstatus: failed\nhttp_status: 500\nmessage: .*\nhint: check the action's execution logs.*\ncontext_id: ctx-9\nattempts: 1$/,
     );
     assert.equal(suites[0]?.testcase[2]?.skipped?.message, 'skipped: abort');
   });
@@ -249,6 +258,8 @@ describe('run in GitHub Actions: annotations at the failed step, a job summary, 
 
 interface JunitCase {
   name: string;
+  file: string;
+  line: string;
   failure?: { type: string; message: string; '#text': string };
   skipped?: { message: string };
 }
@@ -257,7 +268,8 @@ interface JunitDocument {
   testsuites: {
     tests: string;
     failures: string;
-    skipped: string;
+    errors: string;
+    skipped?: string;
     testsuite: { name: string; tests: string; failures: string; skipped: string; testcase: JunitCase[] }[];
   };
 }

@@ -2,7 +2,7 @@
 // the JSON report, the events (JSON lines, audit) and `validate --format json`, with ajv in strict
 // mode as a consumer would compile them.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -70,6 +70,63 @@ describe('the JSON report (SPEC 6)', () => {
       const validate = await reportSchema();
       assert.ok(validate(report), JSON.stringify(validate.errors, null, 2));
       assert.equal(report.exit_code, 1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('a run that runs nothing still writes both reports: an empty shard, only call_only chains, invalid chains (exit 2)', async () => {
+    const { dir, cleanup } = await tempDir({
+      'ok.yaml': 'version: 1\nchain_id: ok\nsteps:\n  - action_id: da-echo\n',
+      'lib.yaml': 'version: 1\nchain_id: lib\ncall_only: true\nsteps:\n  - action_id: da-echo\n',
+      'bad.yaml': 'version: 1\nchain_id: bad\nsteps:\n  - action_id: da-echo\n    timeout_seconds: 1\n',
+    });
+    try {
+      const validate = await reportSchema();
+      const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+      const runNothing = async (tag: string, args: string[], code: number) => {
+        const out = join(dir, tag);
+        const r = await runCli(
+          ['run', ...args, '--sim', '--report', `json=${out}/r.json`, '--report', `junit=${out}/j.xml`],
+          {
+            cwd: dir,
+          },
+        );
+        assert.equal(r.code, code, `${tag}: ${r.stderr}${r.stdout}`);
+        assert.deepEqual(
+          (await readdir(out)).sort(),
+          ['j.xml', 'r.json'],
+          `${tag}: both reports, no temporary file left`,
+        );
+        const report = JSON.parse(await readFile(join(out, 'r.json'), 'utf8')) as Record<string, unknown>;
+        assert.ok(validate(report), `${tag}: ${JSON.stringify(validate.errors, null, 2)}`);
+        assert.deepEqual(
+          [report.results, report.exit_code, report.tool],
+          [[], code, { name: 'cxchain', version: pkg.version }],
+        );
+        assert.ok(String(report.started_at) <= String(report.finished_at));
+        assert.match(
+          await readFile(join(out, 'j.xml'), 'utf8'),
+          /<testsuites name="cxchain" tests="0" failures="0" errors="0" time="0.000">\n<\/testsuites>\n$/,
+        );
+        return r;
+      };
+      const shards = [];
+      for (const i of [1, 2, 3]) {
+        const r = await runCli(['run', 'ok.yaml', '--sim', '--shard', `${i}/3`, '--report', `json=s${i}.json`], {
+          cwd: dir,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const { results } = JSON.parse(await readFile(join(dir, `s${i}.json`), 'utf8')) as { results: unknown[] };
+        shards.push(results.length);
+      }
+      assert.deepEqual([...shards].sort(), [0, 0, 1], 'one shard runs the chain, two are empty');
+      const empty = shards.indexOf(0) + 1;
+      const r = await runNothing('shard', ['ok.yaml', '--shard', `${empty}/3`], 0);
+      assert.match(r.stdout, /holds none of the ok\.yaml chain files: nothing to run/);
+      await runNothing('call-only', ['lib.yaml'], 0);
+      const invalid = await runNothing('invalid', ['bad.yaml', 'ok.yaml'], 2);
+      assert.match(invalid.stderr, /nothing was run: fix the problems above first/);
     } finally {
       await cleanup();
     }

@@ -134,7 +134,11 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
     assert.equal(failed?.error?.context_id, 'ctx-123');
     assert.match(failed?.error?.hint ?? '', /execution logs/);
     const junit = await readFile(join(dir, 'out/junit.xml'), 'utf8');
-    assert.match(junit, /<testsuites name="cxchain" tests="4" failures="1" errors="0" skipped="1"/);
+    assert.match(junit, /<testsuites name="cxchain" tests="4" failures="1" errors="0" time="/);
+    assert.match(
+      junit,
+      /<testsuite name="fails" file="chains\/fails\.yaml" tests="3" failures="1" errors="0" skipped="1" /,
+    );
     const audit = (await readFile(join(dir, 'out/audit.jsonl'), 'utf8'))
       .trim()
       .split('\n')

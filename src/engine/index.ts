@@ -16,3 +16,4 @@ export { applyInputDefaults, checkInputs, createInputRecord, parseInputFlag } fr
 export type * from './events.js';
 export type * from './result.js';
 export { notRunResult, refOf, callOfRef } from './result.js';
+export { FAILURE_ORIGIN, failureOrigin, type FailureOrigin } from './failure-origin.js';

@@ -1,15 +1,23 @@
-import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
+import { failureOrigin, type ChainResult, type StepResult } from '../engine/index.js';
+import { locateNothing, type StepLocator } from './step-locator.js';
 
 /**
  * JUnit XML (`--report junit=FILE`): a testsuite per chain, a testcase per step, so CI systems show
- * chain runs as test results. A failed step, or one cancelled in flight, is a failure; a step that
- * never ran (its `if:` was false, or after an abort, a global timeout or Ctrl-C) is skipped. A
- * child's steps are test cases of its parent's suite, after the chain step that ran them, named by
- * the chain steps above them (`crm › 1. update (da-update-external-crm)`) and placed in the child's
- * file (SPEC 3.3).
+ * chain runs as test results. A step that failed on its own terms is a `<failure>`, one that got no
+ * answer it could judge (connection, credentials, deadline, Ctrl-C in flight) an `<error>`
+ * (`FAILURE_ORIGIN`); a step that never ran (its `if:` was false, or after an abort, a global
+ * timeout or Ctrl-C) is skipped. A child's steps are test cases of its parent's suite, after the
+ * chain step that ran them, named by the chain steps above them (`crm › update`) and placed in the
+ * child's file (SPEC 3.3).
+ *
+ * What the common consumers need (issue 15): names are step ids, never indexes, so a CI's test
+ * history survives a step inserted above; `file` and `line` point at the step in its chain file;
+ * property names are unique in the whole document; the root carries only the attributes the
+ * Jenkins schema allows.
  */
-export function formatJunit(results: readonly ChainResult[]): string {
-  const suites = results.map(junitSuite);
+export function formatJunit(results: readonly ChainResult[], locate: StepLocator = locateNothing): string {
+  const keyOf = createSuiteKeys();
+  const suites = results.map((r) => junitSuite(r, { locate, key: keyOf(r.chain_id) }));
   const totals = suites.reduce(addTotals, emptyTotals());
   return `${junitHeader(totals)}${suites.map((s) => s.xml).join('')}${JUNIT_FOOTER}`;
 }
@@ -18,24 +26,27 @@ export function formatJunit(results: readonly ChainResult[]): string {
 export interface JunitTotals {
   tests: number;
   failures: number;
-  skipped: number;
+  errors: number;
   timeMs: number;
 }
 
-export const emptyTotals = (): JunitTotals => ({ tests: 0, failures: 0, skipped: 0, timeMs: 0 });
+export const emptyTotals = (): JunitTotals => ({ tests: 0, failures: 0, errors: 0, timeMs: 0 });
 
 export function addTotals(t: JunitTotals, s: JunitSuite): JunitTotals {
   return {
     tests: t.tests + s.tests,
     failures: t.failures + s.failures,
-    skipped: t.skipped + s.skipped,
+    errors: t.errors + s.errors,
     timeMs: t.timeMs + s.timeMs,
   };
 }
 
-/** The document up to the first suite; the root carries the totals, so a streamed report writes it last. */
+/**
+ * The document up to the first suite; the root carries the totals, so a streamed report writes it
+ * last. No `skipped` here: Jenkins' junit-10.xsd allows it on `<testsuite>` only.
+ */
 export function junitHeader(t: JunitTotals): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${t.tests}" failures="${t.failures}" errors="0" skipped="${t.skipped}" time="${(t.timeMs / 1000).toFixed(3)}">\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="cxchain" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" time="${seconds(t.timeMs)}">\n`;
 }
 
 export const JUNIT_FOOTER = '</testsuites>\n';
@@ -44,15 +55,32 @@ export interface JunitSuite {
   xml: string;
   tests: number;
   failures: number;
+  errors: number;
   skipped: number;
   timeMs: number;
 }
 
-type Outcome = 'passed' | 'failure' | 'skipped';
+/**
+ * Gives each suite of one document the key its property names start with: its chain id, which the
+ * loader keeps unique in a run (SPEC 3.1), and `id#2`, `id#3` for a repeat among results a library
+ * caller put together. Consumers such as xunitparser gather the properties of all suites into one
+ * map and refuse a name seen twice.
+ */
+export function createSuiteKeys(): (chainId: string) => string {
+  const seen = new Map<string, number>();
+  return (chainId) => {
+    const n = (seen.get(chainId) ?? 0) + 1;
+    seen.set(chainId, n);
+    return n === 1 ? chainId : `${chainId}#${n}`;
+  };
+}
+
+type Outcome = 'passed' | 'failure' | 'error' | 'skipped';
 
 function outcomeOf(s: StepResult): Outcome {
   if (s.status === 'skipped' || (s.status === 'cancelled' && s.started_at === null)) return 'skipped';
-  if (s.status === 'failed' || s.status === 'cancelled') return 'failure';
+  if (s.status === 'cancelled') return 'error';
+  if (s.status === 'failed') return s.error && failureOrigin(s.error.kind) === 'infrastructure' ? 'error' : 'failure';
   return 'passed';
 }
 
@@ -73,35 +101,48 @@ function casesOf(chain: ChainResult, path: readonly string[] = []): CaseRow[] {
   ]);
 }
 
+export interface JunitSuiteOptions {
+  /** Places each step at its line; default: no `line` attributes. */
+  locate?: StepLocator;
+  /** What the suite's property names start with, unique in the document (`createSuiteKeys`). Default the chain id. */
+  key?: string;
+}
+
 /** One chain as a `<testsuite>`, its children's steps included. */
-export function junitSuite(r: ChainResult): JunitSuite {
+export function junitSuite(r: ChainResult, options: JunitSuiteOptions = {}): JunitSuite {
+  const locate = options.locate ?? locateNothing;
+  const key = options.key ?? r.chain_id;
   const rows = casesOf(r);
   const outcomes = rows.map((row) => outcomeOf(row.step));
-  const failures = outcomes.filter((o) => o === 'failure').length;
-  const skipped = outcomes.filter((o) => o === 'skipped').length;
-  const cases = rows.map((row, i) => testcase(r, row, outcomes[i] ?? 'passed')).join('');
+  const count = (o: Outcome) => outcomes.filter((x) => x === o).length;
+  const [failures, errors, skipped] = [count('failure'), count('error'), count('skipped')];
+  const cases = rows.map((row, i) => testcase(r, row, outcomes[i] ?? 'passed', locate)).join('');
   const started = r.aggregated_responses.find((s) => s.started_at)?.started_at;
-  const attrs = `name="${xmlAttr(r.chain_id)}" file="${xmlAttr(r.file)}" tests="${outcomes.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${(r.total_latency_ms / 1000).toFixed(3)}"${started ? ` timestamp="${xmlAttr(started)}"` : ''}`;
+  const attrs = `name="${xmlAttr(r.chain_id)}" file="${xmlAttr(r.file)}" tests="${outcomes.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(r.total_latency_ms)}"${started ? ` timestamp="${xmlAttr(started)}"` : ''}`;
   const props = [
     ['run_id', r.run_id],
     ['revision', r.revision === null ? '' : String(r.revision)],
     ['final_status', r.final_status],
     ['termination_reason', r.termination_reason ?? ''],
   ]
-    .map(([name, value]) => `      <property name="${name}" value="${xmlAttr(value ?? '')}"/>\n`)
+    .map(([name, value]) => `      <property name="${xmlAttr(`${key}.${name}`)}" value="${xmlAttr(value ?? '')}"/>\n`)
     .join('');
   return {
     xml: `  <testsuite ${attrs}>\n    <properties>\n${props}    </properties>\n${cases}  </testsuite>\n`,
     tests: outcomes.length,
     failures,
+    errors,
     skipped,
     timeMs: r.total_latency_ms,
   };
 }
 
-/** `2. broken (da-broken)`; a child's step is named by the chain steps above it: `crm › 1. update (da-update-external-crm)`. */
+/**
+ * The step id, which is unique in its chain and stays put when steps are inserted or reordered; a
+ * child's step is named by the chain steps above it: `crm › update` (SPEC 3.3).
+ */
 function caseName({ step, path }: CaseRow): string {
-  return [...path, `${step.step_index + 1}. ${step.step_id} (${callOfRef(step)})`].join(' › ');
+  return [...path, step.step_id].join(' › ');
 }
 
 /** Why a step never ran: `condition: <its if:>` (SPEC 3.5), else `skipped: <skip_reason>`. */
@@ -112,27 +153,35 @@ function skipMessage({ step, chain }: CaseRow): string {
   return `skipped: ${why}`;
 }
 
-function testcase(suite: ChainResult, row: CaseRow, outcome: Outcome): string {
+/** What went wrong, one fact a line, the step's call first (the case's name is only its id). */
+function problemText(s: StepResult): string {
+  const e = s.error;
+  return [
+    s.uses !== undefined ? `uses: ${s.uses}` : `action: ${s.action_id ?? ''}`,
+    `kind: ${e?.kind ?? s.status}`,
+    `status: ${s.status}`,
+    e?.http_status != null ? `http_status: ${e.http_status}` : '',
+    `message: ${e?.message ?? s.status}`,
+    e?.hint ? `hint: ${e.hint}` : '',
+    e?.context_id ? `context_id: ${e.context_id}` : '',
+    s.fallback?.status === 'failed'
+      ? `fallback ${s.fallback.action_id ?? 'output'} failed: ${s.fallback.error?.message ?? ''}`
+      : '',
+    `attempts: ${s.attempts}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function testcase(suite: ChainResult, row: CaseRow, outcome: Outcome, locate: StepLocator): string {
   const s = row.step;
-  const head = `    <testcase classname="${xmlAttr(suite.chain_id)}" name="${xmlAttr(caseName(row))}" file="${xmlAttr(row.chain.file)}" time="${(s.latency_ms / 1000).toFixed(3)}"`;
+  const line = locate(row.chain.file, s.step_index)?.line;
+  const head = `    <testcase classname="${xmlAttr(suite.chain_id)}" name="${xmlAttr(caseName(row))}" file="${xmlAttr(row.chain.file)}"${line === undefined ? '' : ` line="${line}"`} time="${seconds(s.latency_ms)}"`;
   if (outcome === 'skipped')
     return `${head}>\n      <skipped message="${xmlAttr(skipMessage(row))}"/>\n    </testcase>\n`;
-  if (outcome === 'failure') {
-    const e = s.error;
-    const message = e?.message ?? s.status;
-    const body = [
-      `kind: ${e?.kind ?? s.status}`,
-      `status: ${s.status}`,
-      e?.http_status != null ? `http_status: ${e.http_status}` : '',
-      `message: ${message}`,
-      e?.hint ? `hint: ${e.hint}` : '',
-      e?.context_id ? `context_id: ${e.context_id}` : '',
-      s.fallback?.status === 'failed'
-        ? `fallback ${s.fallback.action_id ?? 'output'} failed: ${s.fallback.error?.message ?? ''}`
-        : '',
-      `attempts: ${s.attempts}`,
-    ].filter(Boolean);
-    return `${head}>\n      <failure message="${xmlAttr(message)}" type="${xmlAttr(e?.kind ?? s.status)}">${xmlText(body.join('\n'))}</failure>\n    </testcase>\n`;
+  if (outcome === 'failure' || outcome === 'error') {
+    const attrs = `message="${xmlAttr(s.error?.message ?? s.status)}" type="${xmlAttr(s.error?.kind ?? s.status)}"`;
+    return `${head}>\n      <${outcome} ${attrs}>${xmlText(problemText(s))}</${outcome}>\n    </testcase>\n`;
   }
   // A chain step's attempts are its child's requests (SPEC 3.3), not retries of its own.
   const retried = s.attempts > 1 && s.uses === undefined;
@@ -143,6 +192,11 @@ function testcase(suite: ChainResult, row: CaseRow, outcome: Outcome): string {
         ? `passed after ${s.attempts} attempts`
         : '';
   return note ? `${head}>\n      <system-out>${xmlText(note)}</system-out>\n    </testcase>\n` : `${head}/>\n`;
+}
+
+/** Milliseconds as the seconds JUnit counts in, `12.345`: digits and one dot, as Jenkins' SUREFIRE_TIME wants. */
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
 }
 
 /** Control characters, lone surrogates and U+FFFE/U+FFFF, which XML 1.0 does not allow. */

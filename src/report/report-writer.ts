@@ -1,8 +1,17 @@
 import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import type { ChainResult } from '../engine/index.js';
-import { addTotals, emptyTotals, JUNIT_FOOTER, junitHeader, junitSuite, type JunitTotals } from './junit.js';
+import {
+  addTotals,
+  createSuiteKeys,
+  emptyTotals,
+  JUNIT_FOOTER,
+  junitHeader,
+  junitSuite,
+  type JunitTotals,
+} from './junit.js';
 import { openAtomicFile, OutputError, tempPathOf, writeAll } from './output-file.js';
 import type { RunCommit, RunSink } from './sink.js';
+import { locateNothing, type StepLocator } from './step-locator.js';
 
 export interface ReportTargets {
   json?: string;
@@ -73,9 +82,10 @@ export function createJsonReportSink(target: string, run: ReportRun): RunSink {
 
 /**
  * `--report junit=FILE`. The root element carries the totals, so the suites wait in a side file
- * until the end; the report is then written whole through a temporary file.
+ * until the end; the report is then written whole through a temporary file. `locate` gives each
+ * test case the line of its step.
  */
-export function createJunitReportSink(target: string): RunSink {
+export function createJunitReportSink(target: string, locate: StepLocator = locateNothing): RunSink {
   const file = openAtomicFile(target);
   const partPath = tempPathOf(target, 'part');
   let part: number | undefined;
@@ -86,8 +96,9 @@ export function createJunitReportSink(target: string): RunSink {
     throw new OutputError(target, error);
   }
   let totals: JunitTotals = emptyTotals();
+  const keyOf = createSuiteKeys();
   const order = inInputOrder((result) => {
-    const suite = junitSuite(result);
+    const suite = junitSuite(result, { locate, key: keyOf(result.chain_id) });
     totals = addTotals(totals, suite);
     try {
       writeAll(part as number, suite.xml);
@@ -122,12 +133,19 @@ export function createJunitReportSink(target: string): RunSink {
   };
 }
 
-/** The report sinks of `--report` flags; a file that cannot be opened is an `OutputError` before anything runs. */
-export function createReportSinks(targets: ReportTargets, run: ReportRun): RunSink[] {
+/**
+ * The report sinks of `--report` flags; a file that cannot be opened is an `OutputError` before
+ * anything runs. `locate` places JUnit's test cases at their steps (the chains of the run).
+ */
+export function createReportSinks(
+  targets: ReportTargets,
+  run: ReportRun,
+  locate: StepLocator = locateNothing,
+): RunSink[] {
   const sinks: RunSink[] = [];
   try {
     if (targets.json !== undefined) sinks.push(createJsonReportSink(targets.json, run));
-    if (targets.junit !== undefined) sinks.push(createJunitReportSink(targets.junit));
+    if (targets.junit !== undefined) sinks.push(createJunitReportSink(targets.junit, locate));
   } catch (error) {
     for (const sink of sinks) sink.abandon?.();
     throw error;

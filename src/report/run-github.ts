@@ -1,4 +1,4 @@
-import { chainsOf, type ChainModel, type Diagnostic, type Position } from '../chain/index.js';
+import type { ChainModel, Diagnostic } from '../chain/index.js';
 import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
 import {
   annotationPath,
@@ -9,19 +9,8 @@ import {
   type AnnotationPlace,
 } from './github.js';
 import type { RunSink } from './sink.js';
+import { stepLocatorOf, type StepLocator } from './step-locator.js';
 import { formatDuration, formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
-
-/** Where a step is written in its chain file; results carry only the file and the step index. */
-export type StepLocator = (file: string, stepIndex: number) => Position | undefined;
-
-/** Finds steps in the chains that were run and in every child they use (SPEC 3.3), by file and index. */
-export function stepLocatorOf(chains: readonly ChainModel[]): StepLocator {
-  const byFile = new Map(chains.flatMap(chainsOf).map((c) => [c.file, c]));
-  return (file, index) => {
-    const step = byFile.get(file)?.steps[index];
-    return step && { line: step.line, column: step.column };
-  };
-}
 
 /** A step worth an annotation or a line in the summary's failure list. */
 interface Incident {

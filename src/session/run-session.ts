@@ -12,12 +12,14 @@ import {
 import { createAuditSink, eventForOutput } from '../report/audit.js';
 import { changesAnything } from '../report/map-strings.js';
 import { neutralize, neutralizeValue } from '../report/neutralize.js';
-import { describeCause, OutputError } from '../report/output-file.js';
+import { OutputError } from '../report/output-file.js';
 import type { Redactor } from '../report/redact.js';
-import { createReportSinks, type ReportTargets } from '../report/report-writer.js';
+import type { ReportTargets } from '../report/report-writer.js';
 import type { RunSink } from '../report/sink.js';
+import { stepLocatorOf } from '../report/step-locator.js';
 import { openConnection, type ConnectionContext, type ConnectionOptions } from './connection.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { errorCode, openReportSinks } from './report-sinks.js';
 
 export interface RunSessionOptions extends ConnectionOptions {
   /** `--audit FILE`: every event of every run of the session, as JSON lines. Default none. */
@@ -109,21 +111,11 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
     const started = performance.now();
     const startedAt = new Date().toISOString();
     const runId = randomUUID();
-    let reportSinks: RunSink[];
-    try {
-      reportSinks = createReportSinks(runOptions.reports ?? {}, {
-        tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' },
-        run_id: runId,
-        started_at: startedAt,
-      });
-    } catch (error) {
-      const target = error instanceof OutputError ? error.target : '';
-      const kind = Object.entries(runOptions.reports ?? {}).find(([, file]) => file === target)?.[0] ?? 'json';
-      throw new UsageError(
-        `--report ${kind}=${target}: cannot write there (${errorCode((error as Error).cause)}); nothing was run`,
-        { cause: error },
-      );
-    }
+    const reportSinks = openReportSinks(
+      runOptions.reports ?? {},
+      { tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' }, run_id: runId, started_at: startedAt },
+      stepLocatorOf(chains),
+    );
     const sinks = [...(runOptions.sinks ?? []), ...reportSinks];
     const eventSinks = [...(audit && !auditFailed ? [audit] : []), ...sinks.filter((s) => s.event)];
     const resultSinks = sinks.filter((s) => s.result);
@@ -260,10 +252,6 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       }
     },
   };
-}
-
-function errorCode(cause: unknown): string {
-  return (cause as NodeJS.ErrnoException | undefined)?.code ?? describeCause(cause);
 }
 
 /** SPEC 4: a signal first, then a bug, then an output that failed, then the chains' own outcome. */

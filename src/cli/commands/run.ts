@@ -5,7 +5,7 @@ import type { AnnotationPlace } from '../../report/github.js';
 import { isGithubActions } from '../../report/github-env.js';
 import type { ReportTargets } from '../../report/report-writer.js';
 import type { RunSink } from '../../report/sink.js';
-import { openRunSession, type ConnectionOptions, type RunSession } from '../../session/index.js';
+import { openRunSession, writeReportsOfNoRun, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { withBaselineCompiler } from '../baseline-compiler.js';
 import { packageVersion } from '../package-root.js';
@@ -56,7 +56,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
       ctx.stdout.write(formatInvalidRunLines(all, EXIT.invalid));
     }
     if (github && reporters) reportInvalidToGithub(loaded.diagnostics, github, reporters, ctx, label);
-    return EXIT.invalid;
+    return writeEmptyReports(reports, EXIT.invalid, ctx);
   }
   // A `call_only` file is validated with the others but runs only as a child (SPEC 3.3).
   const chains = loaded.chains.filter((chain) => !chain.callOnly);
@@ -79,7 +79,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
           ctx.env,
         ).warning,
       );
-    return EXIT.ok;
+    return writeEmptyReports(reports, EXIT.ok, ctx);
   }
   const inputs = inputsForChains(chains, parseInputFlags(options.input));
   // SPEC 3.2: every vars.* and secrets.* the chains use is set, or nothing is sent.
@@ -113,6 +113,14 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
   } finally {
     await session.close();
   }
+}
+
+/** The `--report` files of a run that runs nothing, so a CI step that reads them finds them (issue 15). */
+function writeEmptyReports(reports: ReportTargets, exitCode: number, ctx: CommandContext): number {
+  const problem = writeReportsOfNoRun(reports, { tool: { name: 'cxchain', version: packageVersion() }, exitCode });
+  if (!problem) return exitCode;
+  writeErr(ctx, `${ctx.errStyle.red('error:')} ${problem.message}\n`);
+  return EXIT.output;
 }
 
 /** Progress for people and machines (SPEC 4: one stream per kind of line), then GitHub's view. */
