@@ -120,6 +120,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--report <kind=file>', 'write a report: json=FILE or junit=FILE (repeatable)', collect, [])
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
+    .option('--show-responses', "print each step's answer under its line (redacted, cut when long)", false)
     .addOption(
       new Option('--renderer <name>', 'progress display; json prints one event per line on stdout')
         .choices(['default', 'simple', 'json'])
@@ -148,6 +149,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--run-on-start', 'run every valid chain once at start', false)
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit', false)
+    .option('--no-show-responses', "do not print each step's answer (shown by default: it is the edit loop)")
     .addOption(new Option('--renderer <name>', 'progress display').choices(['default', 'simple']).default('default'))
     .action(async (paths: string[], opts: WatchOptions) =>
       setExit(await (await commands.watch()).watchCommand(paths, opts, ctx)),

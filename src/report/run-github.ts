@@ -1,56 +1,16 @@
 import type { ChainModel, Diagnostic } from '../chain/index.js';
-import { callOfRef, type ChainResult, type StepResult } from '../engine/index.js';
+import { callOfRef, type ChainResult } from '../engine/index.js';
 import {
   annotationPath,
   appendStepSummary,
   formatAnnotation,
   githubFileLinker,
-  type AnnotationLevel,
   type AnnotationPlace,
 } from './github.js';
+import { incidentFacts, incidentLines, incidentsOf } from './incidents.js';
 import type { RunSink } from './sink.js';
 import { stepLocatorOf, type StepLocator } from './step-locator.js';
 import { formatDuration, formatProblemsMarkdown, mdCode, mdPlace, mdTable, mdText, plural } from './markdown.js';
-
-/** A step worth an annotation or a line in the summary's failure list. */
-interface Incident {
-  /** The chain the step is in: one that was run, or a child under it, whose file the step is written in. */
-  chain: ChainResult;
-  step: StepResult;
-  level: AnnotationLevel;
-  /** The chain that was run, then the chain steps down to the step: `onboarding › crm › update`. */
-  name: string;
-}
-
-/** The incidents of every chain, each chain step's followed by its child's (SPEC 3.3). */
-function incidentsOf(results: readonly ChainResult[]): Incident[] {
-  const walk = (chain: ChainResult, above: string): Incident[] =>
-    chain.aggregated_responses.flatMap((step): Incident[] => {
-      const name = `${above} › ${step.step_id}`;
-      const below = step.child ? walk(step.child, name) : [];
-      if (step.status === 'failed' && step.error) return [{ chain, step, level: 'error', name }, ...below];
-      // The step failed but its fallback answered: the run went on, yet someone should look.
-      if (step.status === 'fallback') return [{ chain, step, level: 'warning', name }, ...below];
-      return below;
-    });
-  return results.flatMap((chain) => walk(chain, chain.chain_id));
-}
-
-/** The error and hint of a step, one fact per line. */
-function incidentLines(step: StepResult): string[] {
-  const e = step.error;
-  if (!e) return [];
-  const lines = [
-    step.status === 'fallback'
-      ? `fallback ${step.fallback?.action_id ?? 'output'} used after: ${e.message}`
-      : e.message,
-  ];
-  if (e.hint) lines.push(`hint: ${e.hint}`);
-  if (e.context_id) lines.push(`context id: ${e.context_id}`);
-  if (step.fallback?.status === 'failed' && step.fallback.error)
-    lines.push(`the fallback failed too: ${step.fallback.error.message}`);
-  return lines;
-}
 
 /**
  * `::error` for every failed step and `::warning` for every step saved by its fallback, placed at
@@ -128,15 +88,7 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
     out.push('', '#### Failures', '');
     for (const { chain, step, level, name } of incidents) {
       const place = mdPlace(chain.file, options.locate(chain.file, step.step_index)?.line, options.link);
-      const e = step.error;
-      const facts = [
-        e ? `kind ${mdCode(e.kind)}` : '',
-        e?.http_status ? `HTTP ${e.http_status}` : '',
-        // A chain step's attempts are its child's requests (SPEC 3.3), not tries of its own.
-        plural(step.attempts, step.uses === undefined ? 'attempt' : 'request'),
-      ]
-        .filter(Boolean)
-        .join(', ');
+      const facts = incidentFacts(step, mdCode);
       out.push(
         `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(name)}** (${mdCode(callOfRef(step))}) at ${place}: ${facts}`,
       );

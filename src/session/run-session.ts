@@ -44,6 +44,8 @@ export interface SessionRunOptions {
   retain?: boolean;
   /** Who wrote the reports (the JSON report's `tool`). Default `cxchain`, version unknown. */
   tool?: { name: string; version: string };
+  /** People see each step's answer (`--show-responses`; watch's default). Default false: answers are for data outputs. */
+  showResponses?: boolean;
 }
 
 /** What stopped a run short of its chains' own outcome. */
@@ -161,8 +163,9 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       }
     };
     const safeText = (text: string) => neutralize(redactor.text(text));
+    const forPeopleOf = runOptions.showResponses ? withoutPayloads : withoutBodies;
     const emit = (event: RunEvent) => {
-      const view = views(event, (e) => eventForOutput(e, payloads), withoutBodies);
+      const view = views(event, (e) => eventForOutput(e, payloads), forPeopleOf);
       if (!view) return view;
       for (const sink of eventSinks)
         deliver(sink, () => sink.event?.(sink.audience === 'human' ? view.human : view.data));
@@ -271,11 +274,16 @@ function describeBug(error: unknown): string {
 
 /** What people are shown of an event: no request bodies or answers (those are data). */
 function withoutBodies(event: RunEvent): RunEvent {
+  if (event.type === 'step_end') return { ...event, result: stepWithoutResponses(event.result) };
+  return withoutPayloads(event);
+}
+
+/** What people see with `--show-responses`: the answers, not the request bodies. */
+function withoutPayloads(event: RunEvent): RunEvent {
   if (event.type === 'step_start' && 'payload' in event) {
     const { payload: _payload, ...rest } = event;
     return rest;
   }
-  if (event.type === 'step_end') return { ...event, result: stepWithoutResponses(event.result) };
   return event;
 }
 

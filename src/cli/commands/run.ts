@@ -5,6 +5,7 @@ import type { AnnotationPlace } from '../../report/github.js';
 import { isGithubActions } from '../../report/github-env.js';
 import type { ReportTargets } from '../../report/report-writer.js';
 import type { RunSink } from '../../report/sink.js';
+import { stepLocatorOf } from '../../report/step-locator.js';
 import { openRunSession, writeReportsOfNoRun, type ConnectionOptions, type RunSession } from '../../session/index.js';
 import { inputsForChains, parseInputFlags, variablesForChains } from '../inputs.js';
 import { withBaselineCompiler } from '../baseline-compiler.js';
@@ -31,6 +32,8 @@ export interface RunOptions extends ConnectionOptions {
   rateLimitScope?: 'run' | 'shard';
   /** Follow symbolic links that lead outside the given paths (`--follow-symlinks`). Default false. */
   followSymlinks?: boolean;
+  /** Print each step's answer under its line (`--show-responses`). Default false. */
+  showResponses?: boolean;
 }
 
 export async function runCommand(paths: string[], options: RunOptions, ctx: CommandContext): Promise<number> {
@@ -104,6 +107,7 @@ export async function runCommand(paths: string[], options: RunOptions, ctx: Comm
           tool: { name: 'cxchain', version: packageVersion() },
           reports,
           concurrency: options.concurrency,
+          showResponses: options.showResponses === true,
           inputsFor: (chain) => inputs.get(chain) ?? {},
         }),
       );
@@ -133,6 +137,7 @@ async function renderSinks(
 ): Promise<RunSink[]> {
   const out = (text: string) => ctx.stdout.write(text);
   const sinks: RunSink[] = [];
+  const locate = stepLocatorOf(chains);
   if (options.renderer === 'json') {
     sinks.push(
       createJsonLinesSink(out),
@@ -141,9 +146,25 @@ async function renderSinks(
   } else if (options.renderer === 'default' && ctx.stdout.live) {
     // listr2 is loaded only for a terminal.
     const { createLiveTreeSink } = await import('../render/live-tree.js');
-    sinks.push(createLiveTreeSink(chains, { style: ctx.style, write: out, concurrency: options.concurrency }));
+    sinks.push(
+      createLiveTreeSink(chains, {
+        style: ctx.style,
+        write: out,
+        concurrency: options.concurrency,
+        locate,
+        showResponses: options.showResponses === true,
+      }),
+    );
   } else {
-    sinks.push(createPlainLinesSink({ write: out, style: ctx.style, manyChains: chains.length > 1 }));
+    sinks.push(
+      createPlainLinesSink({
+        write: out,
+        style: ctx.style,
+        manyChains: chains.length > 1,
+        locate,
+        showResponses: options.showResponses === true,
+      }),
+    );
   }
   if (workflow)
     sinks.push(

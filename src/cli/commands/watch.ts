@@ -16,6 +16,8 @@ export interface WatchOptions extends ConnectionOptions {
   audit?: string;
   auditPayloads: boolean;
   renderer: 'default' | 'simple';
+  /** Each step's answer under its line. Default true in watch (`--no-show-responses`). */
+  showResponses?: boolean;
 }
 
 const CANCELLED_BECAUSE: Record<CancelReason, string> = {
@@ -43,9 +45,13 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
       context: sessionContext(ctx),
     });
     const { style } = ctx;
+    // The edit loop: what came back is what the next edit needs (issue 16).
+    const showResponses = options.showResponses !== false;
     const say = (line: string) => ctx.stdout.write(`${session.redactor.text(line)}\n`);
     const time = () => style.dim(new Date().toTimeString().slice(0, 8));
     let failed: number | undefined;
+    // After every run that was not cut short, so the screen says what happens next.
+    const waiting = () => style.dim(`waiting for changes · ${quit.interactive ? 'q' : 'Ctrl-C'} to quit`);
 
     const run = async (
       chain: ChainModel,
@@ -53,9 +59,21 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
     ) => {
       const out = (text: string) => ctx.stdout.write(text);
       const progress = liveTree
-        ? liveTree.createLiveTreeSink([chain], { style, write: () => undefined })
-        : createPlainLinesSink({ write: out, style, manyChains: false, runSummary: false });
-      const outcome = await session.run([chain], { sinks: [progress], inputsFor: () => inputs, signal, retain: true });
+        ? liveTree.createLiveTreeSink([chain], {
+            style,
+            write: () => undefined,
+            showResponses,
+            // Cancelled by a save or by quitting: the `■ … cancelled` line says it, in one line.
+            erase: () => signal.aborted,
+          })
+        : createPlainLinesSink({ write: out, style, manyChains: false, runSummary: false, showResponses });
+      const outcome = await session.run([chain], {
+        sinks: [progress],
+        inputsFor: () => inputs,
+        signal,
+        retain: true,
+        showResponses,
+      });
       if (outcome.problem) {
         // An output that cannot be written, or a bug, ends watching: the same exit codes as run.
         reportProblem(outcome.problem, ctx);
@@ -106,6 +124,7 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
             say(
               `${time()} ${style.yellow('■')} ${event.chain.chainId} cancelled: ${CANCELLED_BECAUSE[event.cancelled]}`,
             );
+          else say(waiting());
           break;
         case 'deleted':
           say(`\n${time()} ${style.yellow('−')} ${neutralize(event.file)} was deleted`);

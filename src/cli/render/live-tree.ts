@@ -1,6 +1,7 @@
 import { DefaultRenderer, Listr, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
 import type { ChainModel } from '../../chain/index.js';
-import type { RunEvent, StepResult } from '../../engine/index.js';
+import type { ChainResult, RunEvent, StepResult } from '../../engine/index.js';
+import { locateNothing, type StepLocator } from '../../report/step-locator.js';
 import type { RunSink } from '../../report/sink.js';
 import type { Style } from '../style.js';
 import {
@@ -15,6 +16,9 @@ import {
   type ProgressView,
   type StepView,
 } from './progress-view.js';
+import { answerLines } from './answer-text.js';
+import { answered, hasOutputs } from './plain-lines.js';
+import { formatRecap } from './recap.js';
 import { describeStepResult, runSummaryLine, summaryLine } from './step-text.js';
 import { chainTitle, childLines, stepText, stepTitle } from './tree-text.js';
 
@@ -32,8 +36,17 @@ export interface LiveTreeOptions {
    * not with a spinner, until a place frees up. Default: all at once.
    */
   concurrency?: number;
-  /** Prints the run's last line once the tree is drawn for the last time. */
+  /** Prints the recap and the run's last line once the tree is drawn for the last time. */
   write(line: string): void;
+  /** Places failed steps in the recap. Default: files only. */
+  locate?: StepLocator;
+  /** Show each step's answer under its line (`--show-responses`). */
+  showResponses?: boolean;
+  /**
+   * Asked once the run is over: true erases the tree instead of leaving it (watch: a run cancelled
+   * by a save is one line of its own, not a red tree of cancelled steps).
+   */
+  erase?: () => boolean;
 }
 
 /**
@@ -48,7 +61,14 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
 
   /** A step's title as the view has it: what it is doing or came to, and a chain step's child's lines under it. */
   const stepLines = (step: StepView) =>
-    [stepText(step, style), ...(step.child ? childLines(step.child, style) : [])].join('\n');
+    [
+      stepText(step, style),
+      ...(options.showResponses && step.result && answered(step.result)
+        ? [style.dim('answer:'), ...answerLines(step.result.response_data).map((l) => `  ${l}`)]
+        : []),
+      ...(step.child ? childLines(step.child, style) : []),
+    ].join('\n');
+  const results: ChainResult[] = [];
 
   /** A step's final look: passed, skipped (never ran), or failed with its error under the title. */
   const finish = (task: TaskHandle, step: StepView & { result: StepResult }) => {
@@ -113,8 +133,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
               task.title = chain?.started ? title : queued;
               return true;
             }
-            task.title = `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`;
-            return false;
+            // What the chain answered, under its line once its result is in (issue 16).
+            const outputs = chain.outputs && hasOutputs(chain.outputs.value) ? chain.outputs.value : undefined;
+            task.title = [
+              `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`,
+              ...(outputs === undefined ? [] : [style.dim('outputs:'), ...answerLines(outputs).map((l) => `  ${l}`)]),
+            ].join('\n');
+            return chain.outputs === undefined;
           },
         );
         // Until its first step starts or it ends: a chain cancelled before it started ends at once.
@@ -142,7 +167,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
       registerSignalListeners: false,
       renderer: FrameRenderer,
       // A skipped step is one line, as in plain lines: `↓ upgrade (da-upgrade-tier) — skipped: condition … is false`.
-      rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: true, showErrorMessage: true },
+      rendererOptions: {
+        collapseSubtasks: false,
+        collapseErrors: false,
+        collapseSkips: true,
+        showErrorMessage: true,
+        ...(options.erase ? { erase: options.erase } : {}),
+      },
     },
   )
     .run()
@@ -154,10 +185,15 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     event(event: RunEvent) {
       store.apply(event);
     },
+    result(result, index) {
+      results.push(result);
+      store.setOutputs(index, result.outputs ?? null);
+    },
     async end(end) {
       // Chains and steps that never started still hold their tasks open: settle them so the tree ends.
       store.settle();
       await drawn;
+      options.write(formatRecap(results, options.locate ?? locateNothing, style));
       options.write(`${runSummaryLine(end, style)}\n`);
     },
   };
@@ -182,8 +218,15 @@ const FORMATTED_LINES = 4096;
  * line that fits: src/cli/render/fits.ts.)
  */
 class FrameRenderer extends DefaultRenderer {
+  static override rendererOptions: FrameRendererOptions = DefaultRenderer.rendererOptions;
   #frame: NodeJS.Timeout | undefined;
   readonly #formatted = new Map<string, string[]>();
+  readonly #erase: (() => boolean) | undefined;
+
+  constructor(...args: ConstructorParameters<typeof DefaultRenderer>) {
+    super(...args);
+    this.#erase = (args[1] as FrameRendererOptions).erase;
+  }
 
   #ended = false;
 
@@ -201,6 +244,9 @@ class FrameRenderer extends DefaultRenderer {
     this.#ended = true;
     clearTimeout(this.#frame);
     this.#frame = undefined;
+    // listr2 decides at its end whether to leave the tree (`clearOutput`), from the options it merged
+    // at its start; this run's answer is known only now.
+    if (this.#erase?.()) Reflect.set(Reflect.get(this, 'options') as object, 'clearOutput', true);
     super.end();
   }
 
@@ -228,12 +274,16 @@ function onTheWire(step: StepView): boolean {
   return step.inFlight !== undefined || (step.child?.steps.some(onTheWire) ?? false);
 }
 
+type FrameRendererOptions = (typeof DefaultRenderer)['rendererOptions'] & { erase?: () => boolean };
+
 type Watcher = (view: ProgressView) => void;
 
 /** The current view, and tasks waiting on their top-level chain's part of it. */
 interface ViewStore {
   view(): ProgressView;
   apply(event: RunEvent): void;
+  /** A top-level chain's result came: its outputs, for its title. */
+  setOutputs(top: number, value: unknown): void;
   settle(): void;
   /** Resolves with the first value `select` gives that is not undefined, now or after a later change. */
   until<T>(top: number, select: (view: ProgressView) => T | undefined): Promise<T>;
@@ -263,6 +313,13 @@ function createViewStore(initial: ProgressView): ViewStore {
       current = next;
       const place = placeOf(current, event);
       if (place) notify(place.top);
+    },
+    setOutputs(top, value) {
+      current = {
+        ...current,
+        chains: current.chains.map((chain, i) => (i === top ? { ...chain, outputs: { value } } : chain)),
+      };
+      notify(top);
     },
     settle() {
       current = settleProgress(current);

@@ -1,6 +1,16 @@
-import { callOfRef, type ParentRef, type RunEvent, type StepRef, type StepResult } from '../../engine/index.js';
+import {
+  callOfRef,
+  type ChainResult,
+  type ParentRef,
+  type RunEvent,
+  type StepRef,
+  type StepResult,
+} from '../../engine/index.js';
+import { locateNothing, type StepLocator } from '../../report/step-locator.js';
 import type { RunSink } from '../../report/sink.js';
 import type { TextStyle } from '../../report/text-style.js';
+import { answerLines } from './answer-text.js';
+import { formatRecap } from './recap.js';
 import { describeStepResult, formatWait, runSummaryLine, summaryLine } from './step-text.js';
 
 export interface PlainLinesOptions {
@@ -10,6 +20,10 @@ export interface PlainLinesOptions {
   manyChains: boolean;
   /** End with the run's line (`3 chains: 3 completed; …`). Default true; watch runs one chain at a time. */
   runSummary?: boolean;
+  /** Places failed steps in the recap before the run's line; without it the recap names files only. */
+  locate?: StepLocator;
+  /** Print each step's answer under its line (`--show-responses`): the session keeps them for people. */
+  showResponses?: boolean;
 }
 
 /**
@@ -37,9 +51,19 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
   let indent = '';
   const line = (icon: string, what: string, outcome?: string) =>
     write(`${indent}${icon} ${what}${outcome ? ` ${style.dim('—')} ${outcome}` : ''}\n`);
+  const block = (title: string, value: unknown) =>
+    write(`${[`${indent}  ${style.dim(title)}`, ...answerLines(value).map((l) => `${indent}    ${l}`)].join('\n')}\n`);
+  const results: ChainResult[] = [];
   return {
     name: 'progress',
     audience: 'human',
+    // After the chain's line: what it answered, for `steps.x.output.field` and for people (issue 16).
+    result(result) {
+      results.push(result);
+      indent = '';
+      if (hasOutputs(result.outputs))
+        block(options.manyChains ? `${result.chain_id} outputs:` : 'outputs:', result.outputs);
+    },
     event(event: RunEvent) {
       // A child chain's lines sit under the chain step that runs it (SPEC 3.3).
       indent = event.type === 'run_end' ? '' : '  '.repeat(event.parent?.length ?? 0);
@@ -55,7 +79,9 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
             `attempt ${event.attempt} failed (${event.reason.http_status ?? event.reason.kind}); waiting ${formatWait(event.wait_ms)} (${event.wait_source === 'retry-after' ? 'Retry-After' : 'backoff'})`,
           );
         case 'step_end':
-          return line(stepIcon(event.result, style), stepName(event), describeStepResult(event.result));
+          line(stepIcon(event.result, style), stepName(event), describeStepResult(event.result));
+          if (options.showResponses && answered(event.result)) block('answer:', event.result.response_data);
+          return undefined;
         case 'chain_end':
           return line(
             event.final_status === 'completed' ? style.green('✔') : style.red('✖'),
@@ -63,12 +89,31 @@ export function createPlainLinesSink(options: PlainLinesOptions): RunSink {
             summaryLine(event, style),
           );
         case 'run_end':
-          return options.runSummary === false ? undefined : write(`${runSummaryLine(event, style)}\n`);
+          if (options.runSummary === false) return undefined;
+          write(formatRecap(results, options.locate ?? locateNothing, style));
+          return write(`${runSummaryLine(event, style)}\n`);
         default:
           return undefined;
       }
     },
   };
+}
+
+/** A chain's `outputs:` worth printing: declared and not empty. */
+export function hasOutputs(outputs: unknown): boolean {
+  return (
+    outputs !== null && outputs !== undefined && !(typeof outputs === 'object' && Object.keys(outputs).length === 0)
+  );
+}
+
+/** A step that got an answer to show: it ran (or its fallback did) and something came back. */
+export function answered(result: StepResult): boolean {
+  return (
+    result.status !== 'skipped' &&
+    result.status !== 'cancelled' &&
+    result.response_data !== null &&
+    result.response_data !== undefined
+  );
 }
 
 /** ✔ passed, ⚠ saved by its fallback, ✖ failed or cut off while running, ↓ never ran. */

@@ -30,6 +30,8 @@ export interface ChainView {
   readonly started: boolean;
   /** Its `chain_end`: the summary the chain's title shows. */
   readonly end?: ChainEndSummary;
+  /** Its result has come (after `chain_end`), with the chain's `outputs` (null when it declares none). */
+  readonly outputs?: { readonly value: unknown };
   readonly steps: readonly StepView[];
 }
 

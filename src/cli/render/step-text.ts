@@ -36,7 +36,7 @@ export function describeStepResult(r: StepResult): string {
 }
 
 /** Why a step never ran, when it was not its own `if:` (SPEC 3.5 `skip_reason`). */
-const NOT_RUN_BECAUSE = {
+export const NOT_RUN_BECAUSE = {
   abort: 'an earlier step failed',
   global_timeout: 'the global timeout passed',
   cancelled: 'the run was cancelled',
