@@ -1,0 +1,120 @@
+// What a person sees of the answers (issue 16): a chain's outputs after its line, each step's
+// answer with --show-responses (redacted, cut when long), and watch showing them by default.
+// Spawned CLI against a real simulator.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createSimulator, type Simulator } from '../src/sim/index.js';
+import { runCli, startWatch, tempDir } from './helpers.js';
+
+const SECRET = 'answer-secret-value-7731';
+
+const CHAINS = {
+  'profile.yaml': [
+    'version: 1',
+    'chain_id: profile',
+    'steps:',
+    '  - id: who',
+    '    action_id: da-who',
+    '  - id: big',
+    '    action_id: da-big',
+    '  - id: leak',
+    '    action_id: da-echo',
+    '    payload: { key: "${{ secrets.API_KEY }}" }',
+    'outputs:',
+    '  tier: ${{ steps.who.output.tier }}',
+    '  offers: ${{ steps.who.output.offers }}',
+    '',
+  ].join('\n'),
+};
+
+let sim: Simulator;
+let env: NodeJS.ProcessEnv;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  sim = await createSimulator({
+    actions: {
+      'da-who': { body: { name: 'Ada', tier: 'gold', offers: ['annual', 'support'] } },
+      'da-big': { body_bytes: 6000 },
+      'da-echo': { body: { echo: '${{ payload }}' } },
+    },
+  });
+  env = {
+    CXONE_BASE_URL: sim.url,
+    CXONE_TOKEN_URL: sim.tokenUrl,
+    CXONE_CLIENT_ID: 'answers-test',
+    CXONE_CLIENT_SECRET: 'answers-client-secret',
+    CXCHAIN_SECRET_API_KEY: SECRET,
+  };
+  ({ dir, cleanup } = await tempDir(CHAINS));
+});
+after(async () => {
+  await sim.close();
+  await cleanup();
+});
+
+describe('answers in human output', () => {
+  test("the chain's outputs follow its line, as YAML", async () => {
+    const r = await runCli(['run', 'profile.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('✔ profile profile.yaml — completed'));
+    assert.ok(at >= 0, r.stdout);
+    assert.deepEqual(lines.slice(at + 1, at + 6), [
+      '  outputs:',
+      '    tier: gold',
+      '    offers:',
+      '      - annual',
+      '      - support',
+    ]);
+    // Without --show-responses, no step's answer is printed.
+    assert.doesNotMatch(r.stdout, /answer:/);
+  });
+
+  test('--show-responses: each answer under its step, redacted, and a long one cut with a note', async () => {
+    const r = await runCli(['run', 'profile.yaml', '--show-responses'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const who = lines.findIndex((l) => l.startsWith('✔ who (da-who) — passed'));
+    assert.deepEqual(lines.slice(who + 1, who + 7), [
+      '  answer:',
+      '    name: Ada',
+      '    tier: gold',
+      '    offers:',
+      '      - annual',
+      '      - support',
+    ]);
+    const big = lines.findIndex((l) => l.startsWith('✔ big (da-big) — passed'));
+    assert.equal(lines[big + 1], '  answer:');
+    assert.ok((lines[big + 2] ?? '').length <= 2004, 'the answer is cut at 2,000 characters');
+    assert.match(
+      lines[big + 3] ?? '',
+      /^ {4}… cut at 40 lines or 2000 characters of 59\d\d; --report json=FILE has it whole$/,
+    );
+    const leak = lines.findIndex((l) => l.startsWith('✔ leak (da-echo) — passed'));
+    assert.deepEqual(lines.slice(leak + 1, leak + 4), ['  answer:', '    echo:', '      key: "***"']);
+    assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET), 'the secret never shows');
+  });
+
+  test('watch shows the answers by default, and says it waits after each run', async () => {
+    const w = await startWatch(['profile.yaml', '--run-on-start'], { cwd: dir, env });
+    try {
+      await w.see(/waiting for changes · Ctrl-C to quit\n/);
+      assert.match(w.out(), /✔ who \(da-who\) — passed .*\n {2}answer:\n {4}name: Ada\n/);
+      await writeFile(join(dir, 'profile.yaml'), `${CHAINS['profile.yaml']}# saved\n`);
+      await w.see(/waiting for changes[\s\S]*▶ running profile[\s\S]*waiting for changes/);
+    } finally {
+      await w.stop();
+    }
+    const quiet = await startWatch(['profile.yaml', '--run-on-start', '--no-show-responses'], { cwd: dir, env });
+    try {
+      await quiet.see(/waiting for changes/);
+      assert.doesNotMatch(quiet.out(), /answer:/);
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
