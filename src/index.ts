@@ -24,3 +24,5 @@ export {
   type SessionRunOptions,
 } from './session/index.js';
 export type { RunSink } from './report/sink.js';
+// The host's shapes the signatures above name, so the published types need no @types/node.
+export type { AbortSignalLike, Environment, HostAbortSignal, HostBytes, SystemError } from './host.js';

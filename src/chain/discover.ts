@@ -1,6 +1,7 @@
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { SystemError } from '../host.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 
 export interface DiscoverOptions {
@@ -97,8 +98,17 @@ export async function discoverChainFiles(paths: readonly string[], options: Disc
   return { files, diagnostics, unusable };
 }
 
-/** The kind tests `Stats` and `Dirent` share. */
-type FileKind = Pick<Stats | Dirent, 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+/**
+ * The kind tests `Stats` and `Dirent` share, written out rather than picked from node:fs so the
+ * published types need no @types/node (src/host.ts).
+ */
+interface FileKind {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
 
 /** Where a path came from, which decides what a person can do about it. */
 type Origin =
@@ -152,7 +162,7 @@ export interface PathProblemOptions {
 /** `path.not_found` or `path.unreadable` for an error of stat, open, readdir or watch. */
 export function pathProblem(
   file: string,
-  error: NodeJS.ErrnoException,
+  error: SystemError,
   { given = false, folder = false }: PathProblemOptions = {},
 ): Diagnostic {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR')

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import type { HostBytes } from '../host.js';
 import type { Diagnostic } from './diagnostics.js';
 import { notRegularFile, pathProblem } from './discover.js';
 import { readChainFile, type ParsedFile } from './source.js';
@@ -37,7 +38,7 @@ export function readChainPath(path: string, file: string = path): ParsedFile {
 }
 
 /** The bytes of a regular file, read the way `readChainPath` reads. */
-export function readRegularFile(path: string, file: string = path): { bytes: Buffer } | { problem: Diagnostic } {
+export function readRegularFile(path: string, file: string = path): { bytes: HostBytes } | { problem: Diagnostic } {
   const opened = openRegularFile(path, file);
   if ('problem' in opened) return opened;
   try {

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The installed package's folder: the nearest one above this file that holds a package.json.
- * This code runs from src/cli/ (tests), dist/cli/ (the library) or dist/cli-bundle.cjs (the
- * CLI bundle, src/cli/build-cli.mjs), so its depth below the root is not fixed.
+ * This code runs from src/cli/ (tests) or dist/cli-bundle.cjs (the CLI bundle,
+ * src/cli/build-cli.mjs), so its depth below the root is not fixed.
  */
 function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));

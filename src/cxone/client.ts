@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { HostAbortSignal } from '../host.js';
 import { readAnswerData } from './answer.js';
 import { explainFailure, httpError, outcomeError, withHint, type Scrub } from './errors.js';
 import { createHttp, type HttpAnswer } from './http.js';
@@ -12,7 +13,7 @@ export interface ClientOptions {
   /** Clock, ms since the epoch; the same clock as `ExecuteRequest.deadline`. Default `Date.now`. */
   now?: () => number;
   /** Waits between attempts; resolves false when `signal` aborts first. Default a real timer. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+  sleep?: (ms: number, signal?: HostAbortSignal) => Promise<boolean>;
   /** Jitter source in [0, 1). Default `Math.random`. */
   random?: () => number;
   /** Called with each access token the moment it is obtained (GitHub Actions masks it). */

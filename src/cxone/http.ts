@@ -1,5 +1,6 @@
 import { createFetch, type FetchOptions } from 'ofetch';
 import { ANSWER_TOO_LARGE, createTransport, RequestHeaders, TransportError, type Stop } from './transport.js';
+import type { HostAbortSignal } from '../host.js';
 
 /** Answers over this size are cut off and fail the step (SPEC 5). */
 export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
@@ -10,8 +11,8 @@ export type StopReason = 'timeout' | 'global_timeout' | 'cancelled';
 export interface HttpAnswer {
   status: number;
   statusText: string;
-  /** Read as `Headers.get` reads them (a `Headers` does). */
-  headers: Pick<Headers, 'get'>;
+  /** Read as `Headers.get` reads them (a `Headers` does): any case, repeated fields joined with `, `. */
+  headers: { get(name: string): string | null };
   /** The body as text; empty for no body. Bytes that are not UTF-8 are read as U+FFFD. */
   text: string;
   /** Whether the body was valid UTF-8, so `text` is exactly what the server sent (SPEC 5). */
@@ -34,7 +35,7 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Absolute time (ms since the epoch, `now`'s clock) the request may not run past. */
   deadline?: number | undefined;
-  signal?: AbortSignal | undefined;
+  signal?: HostAbortSignal | undefined;
   now: () => number;
 }
 

@@ -1,3 +1,5 @@
+import type { Environment } from '../host.js';
+
 /** Connection flags of SPEC 4; each has an environment variable, and the flag wins. */
 export interface ConnectionFlags {
   tenant?: string | undefined;
@@ -43,7 +45,7 @@ export class ConfigError extends Error {
 }
 
 /** Applies SPEC 4's precedence (flag over environment) and checks that a run can start. */
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionSettings {
+export function resolveConnection(flags: ConnectionFlags, env: Environment): ConnectionSettings {
   const pick = (flag: string | undefined, name: string) => nonEmpty(flag) ?? nonEmpty(env[name]);
   const tenant = pick(flags.tenant, 'CXONE_TENANT');
   const issuer = url(pick(flags.issuer, 'CXONE_ISSUER'), '--issuer / CXONE_ISSUER');

@@ -1,3 +1,5 @@
+import type { HostAbortSignal } from '../host.js';
+
 /** At most `limit` requests in any `windowMs`, e.g. 100 per 60,000 ms. */
 export interface RateLimit {
   limit: number;
@@ -25,13 +27,13 @@ export interface Throttle {
    * Waits for the tenant's cool-down and a free slot of the rate limit, then counts the request.
    * It never gives up before the deadline has really passed (SPEC 4: a rate limit paces).
    */
-  acquire(options: { signal?: AbortSignal | undefined; deadline?: number | undefined }): Promise<AcquireOutcome>;
+  acquire(options: { signal?: HostAbortSignal | undefined; deadline?: number | undefined }): Promise<AcquireOutcome>;
   /**
    * Waits until a chain may start: no cool-down, and a slot of the current window that no running
    * request and no other admitted chain holds. The admission holds that slot until its chain's
    * first request takes a real one, or the chain ends (`release`). Undefined when cancelled.
    */
-  admit(signal?: AbortSignal): Promise<Admission | undefined>;
+  admit(signal?: HostAbortSignal): Promise<Admission | undefined>;
   /**
    * A 429 said when to come back: every new request of the run waits until then, for at most
    * `MAX_COOL_DOWN_MS` (issue 12: one `Retry-After: 3600` must not hold the run for an hour).
@@ -64,7 +66,7 @@ const ADMISSION_POLL_MS = 50;
 export function createThrottle(
   rate: RateLimit | undefined,
   now: () => number,
-  sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>,
+  sleep: (ms: number, signal?: HostAbortSignal) => Promise<boolean>,
 ): Throttle {
   const windowMs = rate ? rate.windowMs * (1 + ARRIVAL_SLACK) + ARRIVAL_SLACK_MS : 0;
   // Reserved send times of the last `limit` requests, in a ring.

@@ -1,3 +1,4 @@
+import type { HostAbortSignal } from '../host.js';
 import type { Admission } from './throttle.js';
 
 /**
@@ -92,7 +93,7 @@ export interface ExecuteRequest {
   /** Absolute time (ms since epoch, same clock as `ClientOptions.now`) nothing may run past. */
   deadline?: number;
   /** Aborts the request in flight and any wait; the result is then kind `cancelled`. */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
   /** The admission of the chain this request belongs to: its first request takes the slot it holds. */
   admission?: Admission | undefined;
   /**
@@ -137,7 +138,7 @@ export interface DataActionClient {
    * it is released. A runner waits for it before starting a chain, so pacing never eats into a
    * chain's own deadline (SPEC 4). Undefined when `signal` aborts first.
    */
-  admit?(signal?: AbortSignal): Promise<Admission | undefined>;
+  admit?(signal?: HostAbortSignal): Promise<Admission | undefined>;
   /** Strings that must never appear in output: the client secret, access key secret, tokens. */
   secrets(): readonly string[];
   /** Closes kept-alive connections. */

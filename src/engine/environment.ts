@@ -1,3 +1,4 @@
+import type { Environment } from '../host.js';
 import {
   isVariableRoot,
   referencesOf,
@@ -25,7 +26,7 @@ export function variableOf(root: VariableRoot, name: string): string {
  * empty value counts as not set: GitHub Actions passes a secret or variable the repository does
  * not have as an empty string, and that must stop the run rather than send `""`.
  */
-export function readVariable(env: NodeJS.ProcessEnv, root: VariableRoot, name: string): string | undefined {
+export function readVariable(env: Environment, root: VariableRoot, name: string): string | undefined {
   const variable = variableOf(root, name);
   if (!Object.hasOwn(env, variable)) return undefined;
   const value = env[variable];
@@ -66,7 +67,7 @@ export interface VariableCheck {
  * (SPEC 3.2: like a required input). Reads the compiled templates of the model, so it sees
  * exactly the references the runner resolves.
  */
-export function checkVariables(chains: readonly ChainModel[], env: NodeJS.ProcessEnv): VariableCheck {
+export function checkVariables(chains: readonly ChainModel[], env: Environment): VariableCheck {
   const missing = new Map<string, MissingVariable>();
   const secrets = new Map<string, UsedSecret>();
   // A child's variables are needed by the run of every chain that uses it (SPEC 3.3).

@@ -1,4 +1,5 @@
 import { closest, type Reference, type Template } from '../chain/index.js';
+import type { Environment } from '../host.js';
 import { readVariable, variableOf } from './environment.js';
 import { givenInput } from './inputs.js';
 import type { StepStatus } from './result.js';
@@ -11,7 +12,7 @@ export interface ResolveContext {
   chainId: string;
   runId: string;
   /** Where `vars.*` (`CXCHAIN_VAR_*`) and `secrets.*` (`CXCHAIN_SECRET_*`) are read; nothing else in it is. */
-  env: NodeJS.ProcessEnv;
+  env: Environment;
   /** Called with every `secrets.*` value read, so outputs can redact it. */
   onSecret?: (value: string) => void;
 }

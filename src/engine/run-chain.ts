@@ -11,6 +11,7 @@ import {
 } from '../chain/index.js';
 import type { Admission } from '../cxone/throttle.js';
 import type { DataActionClient, ExecuteResult, StepError } from '../cxone/types.js';
+import type { Environment, HostAbortSignal } from '../host.js';
 import type { ChainEvent, ErrorSummary, EventListener, ParentRef } from './events.js';
 import { resolveReference, resolveTemplate, UnresolvedReference, type ResolveContext } from './resolve.js';
 import {
@@ -33,12 +34,12 @@ export interface RunChainOptions {
   /** Input values by name; defaults of the chain fill in the rest. */
   inputs?: Readonly<Record<string, unknown>>;
   /** Cancels the run: the request in flight is aborted, the rest is `cancelled`. */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
   onEvent?: EventListener;
   /** Default: a fresh UUID. */
   runId?: string;
   /** Where `env.*` and `secrets.*` are read. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   /** Clock in ms since the epoch, shared with the client's deadline. Default `Date.now`. */
   now?: () => number;
   /** Called with every `secrets.*` value the run reads, so outputs can redact it. */

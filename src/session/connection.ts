@@ -1,6 +1,7 @@
 import { createClient, resolveConnection, ConfigError, type ConnectionFlags, type RateLimit } from '../cxone/index.js';
 import type { DataActionClient } from '../cxone/types.js';
 import { SECRET_ENV_PREFIX } from '../engine/index.js';
+import type { Environment } from '../host.js';
 import { createRedactor, isTooShortToRedact, MIN_SECRET_LENGTH, type Redactor } from '../report/redact.js';
 import { parseRateLimit } from '../sim/rate-limit.js';
 import { UsageError } from './exit-codes.js';
@@ -17,7 +18,7 @@ export interface ConnectionOptions extends ConnectionFlags {
 }
 
 export interface ConnectionContext {
-  env: NodeJS.ProcessEnv;
+  env: Environment;
   /** A warning for a person (stderr). */
   warn(line: string): void;
   /** A fact a person should know before the run, not a warning (stderr). */

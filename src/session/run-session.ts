@@ -9,6 +9,7 @@ import {
   type RunEvent,
   type StepCounts,
 } from '../engine/index.js';
+import type { HostAbortSignal } from '../host.js';
 import { createAuditSink, eventForOutput } from '../report/audit.js';
 import { changesAnything } from '../report/map-strings.js';
 import { neutralize, neutralizeValue } from '../report/neutralize.js';
@@ -39,7 +40,7 @@ export interface SessionRunOptions {
   concurrency?: number;
   inputsFor?: (chain: ChainModel, index: number) => Readonly<Record<string, unknown>>;
   /** Cancels this run (watch: the file changed). */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
   /** Keep the results for the outcome. Default false: they only go to the sinks. */
   retain?: boolean;
   /** Who wrote the reports (the JSON report's `tool`). Default `cxchain`, version unknown. */
