@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
+import { EDITOR_KEYWORDS } from './editor-keywords.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'schemas/chain.schema.json'), 'utf8'));
@@ -14,14 +15,9 @@ const outDir = join(root, 'src/chain/generated');
 mkdirSync(outDir, { recursive: true });
 
 // verbose: errors carry parentSchema, which the diagnostics use for "did you mean" and allowed values.
-const ajv = new Ajv2020({
-  allErrors: true,
-  verbose: true,
-  strict: true,
-  strictRequired: false,
-  allowUnionTypes: true,
-  code: { esm: true, source: true },
-});
+// Strict in every respect, as a consumer's `strict: true` is: the editor keywords are declared.
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, code: { esm: true, source: true } });
+for (const definition of EDITOR_KEYWORDS) ajv.addKeyword(definition);
 const validate = ajv.compile(schema);
 writeFileSync(
   join(outDir, 'validate-schema.js'),
@@ -41,11 +37,10 @@ export default validate;
 /**
  * The schema as json-schema-to-typescript should read it, which the validator never sees. The
  * generator ignores `if`/`then`/`else`, so an object with a condition becomes an `anyOf` of its
- * two kinds (a step is `ActionStep | ChainStep`): each kind keeps every property, and a property
- * its branch sets to `false` (in the `else` kind also the keys the `if` requires, absent there)
- * becomes `?: never`, so `step.uses === undefined` narrows the union. A `oneOf` whose branches
- * only say which keys are present (the fallback's) is dropped: the generator renders it as an
- * intersection with `{ [k: string]: unknown }` and repeats that for every reference.
+ * two kinds (a step is `ActionStep | ChainStep`, a fallback `ActionFallback |
+ * StaticOutputFallback`): each kind keeps every property, and a property its branch sets to
+ * `false` (in the `else` kind also the keys the `if` requires, absent there) becomes `?: never`,
+ * so `step.uses === undefined` narrows the union.
  */
 function forTypes(node) {
   if (typeof node !== 'object' || node === null) return node;
@@ -58,16 +53,17 @@ function forTypes(node) {
       out[key] = forTypes(value);
     else out[key] = value;
   }
-  if (out.oneOf?.every((b) => Object.keys(b).every((k) => k === 'required' || k === 'not'))) delete out.oneOf;
   if (!out.if || !out.then || !out.else) return out;
   const { if: condition, then: yes, else: no, title: _title, description, ...base } = out;
   const absent = Object.fromEntries((condition.required ?? []).map((k) => [k, false]));
+  // A branch's `key: true` only tells ajv's strictRequired that the key is defined; the type is the base's.
+  const refused = (branch) => Object.fromEntries(Object.entries(branch.properties ?? {}).filter(([, v]) => v !== true));
   const kind = (branch, required, notThere) => ({
     ...base,
     title: branch.title,
     description: branch.description ?? description,
     required: [...(base.required ?? []), ...required, ...(branch.required ?? [])],
-    properties: { ...base.properties, ...notThere, ...branch.properties },
+    properties: { ...base.properties, ...notThere, ...refused(branch) },
   });
   return { description, anyOf: [kind(no, [], absent), kind(yes, condition.required ?? [], {})] };
 }
