@@ -19,9 +19,14 @@ describe('one normalisation: ids and defaults settled in one place', () => {
   test("the built-in defaults are the schema's `default`s, which editors show", () => {
     assert.equal(schema.properties?.max_depth?.default, BUILTIN_DEFAULTS.maxDepth);
     assert.equal(schema.properties?.global_timeout_seconds?.default, BUILTIN_DEFAULTS.globalTimeoutSeconds);
-    assert.equal(def('timeout_seconds').default, BUILTIN_DEFAULTS.timeoutSeconds);
-    assert.equal(def('on_failure').default, BUILTIN_DEFAULTS.onFailure);
-    assert.equal(def('idempotent').default, BUILTIN_DEFAULTS.idempotent);
+    // A step's own default is the chain's `defaults:`, so the built-in value is stated there only:
+    // an editor completing a step must not write a value that overrides `defaults:`.
+    const defaults = schema.properties?.defaults?.properties ?? {};
+    assert.equal(defaults.timeout_seconds?.default, BUILTIN_DEFAULTS.timeoutSeconds);
+    assert.equal(defaults.on_failure?.default, BUILTIN_DEFAULTS.onFailure);
+    assert.equal(defaults.idempotent?.default, BUILTIN_DEFAULTS.idempotent);
+    for (const name of ['timeout_seconds', 'on_failure', 'idempotent'])
+      assert.equal(def(name).default, undefined, name);
     assert.equal(def('input').properties?.type?.default, BUILTIN_DEFAULTS.inputType);
     assert.equal(def('input').properties?.required?.default, BUILTIN_DEFAULTS.inputRequired);
     const retry = def('retry').properties ?? {};

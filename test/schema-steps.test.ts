@@ -147,6 +147,34 @@ const CASES: Record<string, Case> = {
     message: /^`call_only` must be a boolean; got the string "yes"$/,
     hint: /^write `true` or `false`$/,
   },
+  'a fallback with both action_id and output: one problem, at the second, saying it is one kind or the other': {
+    text: chain(
+      '  - action_id: da-fetch\n    on_failure: fallback\n    fallback: { output: {}, action_id: b, payload: {} }\n',
+    ),
+    expect: [['schema.fallback_shape', 6, 29]],
+    message:
+      /^`steps\[0\]\.fallback` has both `action_id` and `output`: a fallback either runs another Data Action \(`action_id`, .*\) or uses a static `output`, never both$/,
+    hint: /^keep `action_id:` to run the Data Action, or `output:`/,
+  },
+  'a fallback with neither, only a payload: the hint reads the payload as a missing action_id': {
+    text: chain('  - action_id: da-fetch\n    on_failure: fallback\n    fallback: { payload: { a: 1 } }\n'),
+    expect: [['schema.fallback_shape', 6, 15]],
+    message:
+      /^`steps\[0\]\.fallback` needs `action_id` \(another Data Action to run\) or `output` .*, and has neither$/,
+    hint: /^`payload` belongs to an action fallback: add `action_id:`/,
+  },
+  'timeout_seconds in a static output fallback': {
+    text: chain('  - action_id: da-fetch\n    on_failure: fallback\n    fallback: { output: 1, timeout_seconds: 9 }\n'),
+    expect: [['schema.fallback_shape', 6, 28]],
+    message: /^`timeout_seconds` is not allowed in a static output fallback \(`output:`\)/,
+    hint: /^remove `timeout_seconds`, or replace `output:` with `action_id:`/,
+  },
+  'a slip of output in a fallback is the unknown key alone': {
+    text: chain('  - action_id: da-fetch\n    on_failure: fallback\n    fallback: { ouput: 1 }\n'),
+    expect: [['schema.unknown_key', 6, 17]],
+    message:
+      /^unknown key `ouput` in `steps\[0\]\.fallback`; did you mean `output`\? \(a fallback needs `action_id` or `output`\)$/,
+  },
   'a bad name in with': {
     text: chain('  - uses: ./lib/crm.yaml\n    with: { "customer id": C-1 }\n'),
     expect: [['schema.pattern', 5, 13]],

@@ -118,6 +118,18 @@ const BAD: Record<string, { text: string | Buffer; expect: [string, number, numb
     ],
   },
   'no-fallback.yaml': { text: ok('    on_failure: fallback\n'), expect: [['chain.missing_fallback', 5, 17]] },
+  'fallback-both.yaml': {
+    text: ok('    on_failure: fallback\n    fallback:\n      action_id: b\n      output: { ok: false }\n'),
+    expect: [['schema.fallback_shape', 8, 7]],
+  },
+  'fallback-neither.yaml': {
+    text: ok('    on_failure: fallback\n    fallback:\n      payload: { a: 1 }\n'),
+    expect: [['schema.fallback_shape', 7, 7]],
+  },
+  'fallback-output-payload.yaml': {
+    text: ok('    on_failure: fallback\n    fallback:\n      output: { ok: false }\n      payload: { a: 1 }\n'),
+    expect: [['schema.fallback_shape', 8, 7]],
+  },
   'bad-expr.yaml': { text: ok('    payload:\n      v: ${{ steps.a.output + 1 }}\n'), expect: [['expr.syntax', 6, 10]] },
   'a-list.yaml': { text: '- version: 1\n', expect: [['yaml.not_mapping', 1, 1]] },
   'a-scalar.yaml': { text: 'hello\n', expect: [['yaml.not_mapping', 1, 1]] },

@@ -22,6 +22,7 @@ export {
   type LoadedFile,
 } from './loader.js';
 export { MAX_NESTING } from './composition.js';
+export { EDITOR_KEYWORDS } from './editor-keywords.js';
 export { readChainPath, readRegularFile } from './read.js';
 export {
   BUILTIN_DEFAULTS,

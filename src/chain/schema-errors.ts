@@ -2,14 +2,15 @@ import type { ErrorObject } from 'ajv';
 import validateSchema from './generated/validate-schema.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { positionOf, type ChainSource, type DocPath } from './source.js';
-import { requiredFix, valueFix, valueFixAt, type SchemaNode } from './schema-fixes.js';
+import { requiredFix, typesOf, valueFix, valueFixAt, type SchemaNode } from './schema-fixes.js';
+import { FALLBACK_KINDS, fallbackNeither, fallbackRefused, isFallback } from './schema-fallback.js';
 import { allowedKeys, bothKinds, declaredKinds, isStep, KIND_KEY, neitherKind, notAllowed } from './schema-steps.js';
 import { closest, listOf } from './suggest.js';
 
 /** The JSON Schema layer of SPEC 3.1: every ajv error as a positioned diagnostic. */
 export function validateAgainstSchema(data: unknown, source: ChainSource): Diagnostic[] {
   if (validateSchema(data)) return [];
-  const errors = dropStepKindNoise(dropBranchNoise(validateSchema.errors ?? []), data);
+  const errors = dropFallbackKindNoise(dropStepKindNoise(dropBranchNoise(validateSchema.errors ?? []), data), data);
   const renamed = misspeltRequired(errors);
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -19,9 +20,6 @@ export function validateAgainstSchema(data: unknown, source: ChainSource): Diagn
       error.keyword === 'required' &&
       alternatives(error).some((k) => renamed.has(requiredKey(error.instancePath, k)))
     )
-      continue;
-    // Likewise `fallback: { actionid: b }`: the fallback lacks `action_id` only because of the slip.
-    if (error.keyword === 'oneOf' && FALLBACK_KINDS.some((k) => renamed.has(requiredKey(error.instancePath, k))))
       continue;
     const d = toDiagnostic(error, source, renamed, data);
     const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
@@ -40,10 +38,6 @@ function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
       .filter((e) => e.keyword === 'required')
       .flatMap((e) => alternatives(e).map((k) => requiredKey(e.instancePath, k))),
   );
-  // A fallback that fails its `oneOf` with neither key needs one of them: both count as missing.
-  for (const e of errors)
-    if (e.keyword === 'oneOf' && isObject(e.data) && FALLBACK_KINDS.every((k) => !Object.hasOwn(e.data as object, k)))
-      for (const k of FALLBACK_KINDS) missing.add(requiredKey(e.instancePath, k));
   const renamed = new Set<string>();
   for (const e of errors) {
     if (e.keyword !== 'additionalProperties') continue;
@@ -55,17 +49,16 @@ function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
   return renamed;
 }
 
-/** The keys a `required` error is missing: a step without `action_id` could as well be missing `uses`. */
+/**
+ * The keys a `required` error is missing: a step without `action_id` could as well be missing
+ * `uses`, and a fallback without it `output` (`fallback: { ouput: … }` is a slip of `output`).
+ */
 function alternatives(error: ErrorObject): string[] {
   const missing = String(error.params.missingProperty);
-  return missing === KIND_KEY.action && isStep(parsePointer(error.instancePath)) ? Object.values(KIND_KEY) : [missing];
-}
-
-/** The keys of which a `fallback` holds exactly one. */
-const FALLBACK_KINDS = ['action_id', 'output'] as const;
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  const path = parsePointer(error.instancePath);
+  if (missing === KIND_KEY.action && isStep(path)) return Object.values(KIND_KEY);
+  if (missing === KIND_KEY.action && isFallback(path)) return [...FALLBACK_KINDS];
+  return [missing];
 }
 
 function requiredKey(instancePath: string, name: unknown): string {
@@ -73,12 +66,14 @@ function requiredKey(instancePath: string, name: unknown): string {
 }
 
 /**
- * A failed `oneOf`/`propertyNames` explains itself; the errors of its branches only confuse. A
- * failed `if` is the reverse: its `then`/`else` errors say what is wrong, "must match the `then`
- * schema" does not.
+ * A failed `oneOf`/`anyOf`/`propertyNames` explains itself; the errors of its branches only
+ * confuse. A failed `if` is the reverse: its `then`/`else` errors say what is wrong, "must match
+ * the `then` schema" does not.
  */
 function dropBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
-  const parents = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'propertyNames').map((e) => e.schemaPath);
+  const parents = errors
+    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'propertyNames')
+    .map((e) => e.schemaPath);
   // A name checked through a `$ref` has a schema path outside `propertyNames`; ajv marks it with the name instead.
   const namesChecked = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
   return errors.filter(
@@ -99,8 +94,23 @@ function dropStepKindNoise(errors: readonly ErrorObject[], data: unknown): Error
   return errors.filter((e) => {
     if (e.keyword !== 'false schema') return true;
     const path = parsePointer(e.instancePath);
+    if (!isStep(path.slice(0, -1))) return true;
     const kinds = declaredKinds(valueAt(data, path.slice(0, -1))).length;
     return kinds === 1 || (kinds === 2 && path.at(-1) === KIND_KEY.action);
+  });
+}
+
+/**
+ * Likewise for a fallback: one with both `action_id` and `output` is that one problem, not also
+ * one for each of its `payload` and `timeout_seconds`, which the static output kind refuses.
+ */
+function dropFallbackKindNoise(errors: readonly ErrorObject[], data: unknown): ErrorObject[] {
+  return errors.filter((e) => {
+    if (e.keyword !== 'false schema') return true;
+    const path = parsePointer(e.instancePath);
+    const fallback = valueAt(data, path.slice(0, -1));
+    if (!isFallback(path.slice(0, -1)) || typeof fallback !== 'object' || fallback === null) return true;
+    return path.at(-1) === KIND_KEY.action || !Object.hasOwn(fallback, KIND_KEY.action);
   });
 }
 
@@ -138,6 +148,10 @@ function toDiagnostic(
         const [message, hint] = neitherKind(where, error.data);
         return make('schema.required', path, message, hint);
       }
+      if (isFallback(path) && missing === KIND_KEY.action) {
+        const [message, hint] = fallbackNeither(where, error.data);
+        return make('schema.fallback_shape', path, message, hint);
+      }
       return make(
         'schema.required',
         path,
@@ -154,7 +168,9 @@ function toDiagnostic(
       const needs =
         isStep(path) && (guess === KIND_KEY.action || guess === KIND_KEY.chain)
           ? 'a step needs `action_id` or `uses`'
-          : `\`${guess}\` is required`;
+          : isFallback(path) && FALLBACK_KINDS.some((k) => k === guess)
+            ? 'a fallback needs `action_id` or `output`'
+            : `\`${guess}\` is required`;
       const mean = guess ? `; did you mean \`${guess}\`?${required ? ` (${needs})` : ''}` : '';
       return make(
         'schema.unknown_key',
@@ -236,18 +252,25 @@ function toDiagnostic(
         `\`${where}\` has ${Array.isArray(error.data) ? error.data.length : '?'} items; at most ${String(params.limit)} are allowed`,
         where === 'steps' ? 'split long sequences into several chains' : undefined,
       );
-    case 'oneOf':
-      if (path.at(-1) === 'fallback') {
+    case 'anyOf': {
+      // A value that may be of several types (`if:` a condition or a boolean): a type error.
+      const expected = typesOf(parent);
+      if (expected.length > 0)
         return make(
-          'schema.fallback_shape',
+          'schema.type',
           path,
-          `\`${where}\` needs exactly one of \`action_id\` (another Data Action, with optional \`payload\` and \`timeout_seconds\`) or \`output\` (a static output)`,
-          'keep either `action_id` or `output`',
+          `\`${where}\` must be ${expected.map(article).join(' or ')}; got ${describeValue(error.data)}`,
+          valueFixAt(parent, path, error.data),
         );
-      }
       break;
+    }
     case 'false schema': {
       const stepPath = path.slice(0, -1);
+      if (isFallback(stepPath)) {
+        const [message, hint] = fallbackRefused(String(last), describePath(stepPath));
+        const at = key === KIND_KEY.action ? laterKey(source, stepPath, FALLBACK_KINDS) : path;
+        return make('schema.fallback_shape', at, message, hint, true);
+      }
       const step = valueAt(data, stepPath);
       if (key === KIND_KEY.action && declaredKinds(step).length === 2) {
         const [message, hint] = bothKinds(describePath(stepPath));

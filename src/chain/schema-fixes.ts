@@ -11,7 +11,7 @@ export type { SchemaNode } from './schema-steps.js';
  */
 export function valueFix(node: SchemaNode, key: string | undefined, got?: unknown): string | undefined {
   if (node.enum) return `use one of ${listOf(node.enum)}`;
-  const types = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
+  const types = typesOf(node);
   let fix: string | undefined;
   if (types.length > 1)
     fix = `write ${listOf(
@@ -34,6 +34,17 @@ export function valueFix(node: SchemaNode, key: string | undefined, got?: unknow
   if (fix && typeof got === 'string' && /^[-+]?\d+(\.\d+)?$|^(true|false)$/.test(got) && !types.includes('string'))
     fix += `, without quotes: \`${got}\``;
   return fix;
+}
+
+/**
+ * The types a value may have: the node's `type`, or for an `anyOf` of bare types (how a value of
+ * several types is written under ajv's strict mode) the types of its branches; else none.
+ */
+export function typesOf(node: SchemaNode): string[] {
+  if (node.type !== undefined) return Array.isArray(node.type) ? node.type : [node.type];
+  const branches = node.anyOf ?? [];
+  const types = branches.flatMap((b) => (typeof b.type === 'string' && Object.keys(b).length === 1 ? [b.type] : []));
+  return branches.length > 0 && types.length === branches.length ? types : [];
 }
 
 /**

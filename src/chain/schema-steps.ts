@@ -12,6 +12,8 @@ export interface SchemaNode {
   type?: string | string[];
   enum?: unknown[];
   pattern?: string;
+  /** The branches of a value of several types, `[{ type: 'string' }, { type: 'boolean' }]`. */
+  anyOf?: SchemaNode[];
 }
 
 /**
