@@ -570,6 +570,13 @@ describe("the composite action's install: built once, production dependencies on
           'schemas',
         ]);
 
+        // The templates `init` reads ship in the package, not only in this checkout.
+        const init = spawnSync(process.execPath, [join(home, 'dist', 'cli.cjs'), 'init', join(dir, 'starter')], {
+          encoding: 'utf8',
+        });
+        assert.equal(init.status, 0, init.stderr);
+        assert.ok(readdirSync(join(dir, 'starter', 'chains')).includes('example.yaml'));
+
         const again = runStep(step('Install cxchain'), env, outputs);
         assert.equal(again.status, 0, again.stderr);
         assert.match(again.stdout, /is already installed in /);
