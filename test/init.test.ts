@@ -204,6 +204,16 @@ describe('cxchain init', () => {
     }
   });
 
+  test('a folder that cannot be made: one line naming the file and the cause, exit 74', async () => {
+    const r = await runCli(['init', '/proc/cxchain-init-test/repo'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 74, r.stdout + r.stderr);
+    assert.equal(
+      r.stderr,
+      "error: cannot write /proc/cxchain-init-test/repo/chains/example.yaml: ENOENT: no such file or directory, mkdir '/proc/cxchain-init-test'\n",
+    );
+    assert.equal(r.stdout, '');
+  });
+
   test('--help says what it writes and that it overwrites nothing', async () => {
     const r = await runCli(['init', '--help']);
     assert.equal(r.code, 0);

@@ -27,19 +27,19 @@ export async function initCommand(dir: string, ctx: CommandContext): Promise<num
   for (const file of files) {
     const target = join(root, file.path);
     try {
-      await mkdir(dirname(target), { recursive: true });
+      await makeDirs(dirname(target));
       // `wx`: a file that appeared since the check above is still never overwritten.
       await writeFile(target, file.text, { flag: 'wx' });
     } catch (error) {
       ctx.stderr.write(
-        `${ctx.errStyle.red('error:')} cannot write ${show(ctx, root, file.path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,
+        `${ctx.errStyle.red('error:')} cannot write ${show(ctx, root, file.path)}: ${(error as Error).message}\n`,
       );
       return EXIT.output;
     }
     ctx.stdout.write(`wrote ${show(ctx, root, file.path)}\n`);
   }
   ctx.stdout.write(
-    `\nNext: create the GitHub environment "cxone" with the secrets CXONE_CLIENT_ID and CXONE_CLIENT_SECRET, set the repository variable CXONE_TENANT, then commit and push. ${show(ctx, root, 'README.cxchain.md')} says more; \`npx cxchain run chains/ --sim\` tries the example here.\n`,
+    `\nNext: create the GitHub environment "cxone" with the secrets CXONE_CLIENT_ID and CXONE_CLIENT_SECRET, set the repository variable CXONE_TENANT, then commit and push. ${show(ctx, root, 'README.cxchain.md')} says more, and \`npx cxchain run chains/ --sim\` there runs the example.\n`,
   );
   return EXIT.ok;
 }
@@ -63,6 +63,22 @@ async function conflicts(root: string, files: readonly InitFile[]): Promise<stri
     }
   }
   return [...found];
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir never returns where a folder cannot be
+ * made although its parent exists (it takes ENOENT from /proc for a missing parent, forever).
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeDirs(dirname(dir));
+    await mkdir(dir);
+  }
 }
 
 /** A path relative to where the person is, when it is below there; else in full. */
