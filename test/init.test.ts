@@ -209,7 +209,7 @@ describe('cxchain init', () => {
     assert.equal(r.code, 74, r.stdout + r.stderr);
     assert.equal(
       r.stderr,
-      "error: cannot write /proc/cxchain-init-test/repo/chains/example.yaml: ENOENT: no such file or directory, mkdir '/proc/cxchain-init-test'\n",
+      'error: cannot write /proc/cxchain-init-test/repo/chains/example.yaml: no such directory (ENOENT)\n',
     );
     assert.equal(r.stdout, '');
   });

@@ -1,7 +1,8 @@
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { lstat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { describeCause, ensureDir } from '../../report/output-file.js';
 import { renderInitFiles, type InitFile } from '../init/init-files.js';
 import { packageVersion } from '../package-root.js';
 
@@ -27,12 +28,13 @@ export async function initCommand(dir: string, ctx: CommandContext): Promise<num
   for (const file of files) {
     const target = join(root, file.path);
     try {
-      await makeDirs(dirname(target));
+      // One level at a time: a recursive mkdir never returns below /proc (issue 11).
+      ensureDir(dirname(target));
       // `wx`: a file that appeared since the check above is still never overwritten.
       await writeFile(target, file.text, { flag: 'wx' });
     } catch (error) {
       ctx.stderr.write(
-        `${ctx.errStyle.red('error:')} cannot write ${show(ctx, root, file.path)}: ${(error as Error).message}\n`,
+        `${ctx.errStyle.red('error:')} cannot write ${show(ctx, root, file.path)}: ${describeCause(error)}\n`,
       );
       return EXIT.output;
     }
@@ -63,22 +65,6 @@ async function conflicts(root: string, files: readonly InitFile[]): Promise<stri
     }
   }
   return [...found];
-}
-
-/**
- * `mkdir -p`, one level at a time: Node's recursive mkdir never returns where a folder cannot be
- * made although its parent exists (it takes ENOENT from /proc for a missing parent, forever).
- */
-async function makeDirs(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
-    await makeDirs(dirname(dir));
-    await mkdir(dir);
-  }
 }
 
 /** A path relative to where the person is, when it is below there; else in full. */
