@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -27,6 +27,8 @@ const CHANGED_CHAINS = join(ACTION, 'changed-chains.sh');
 
 type Yaml = Record<string, unknown>;
 interface Step {
+  id?: string;
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -36,6 +38,7 @@ interface Step {
 }
 interface Job {
   steps: Step[];
+  environment?: string;
   strategy?: { matrix: Record<string, unknown> };
   needs?: string;
   if?: string;
@@ -47,6 +50,17 @@ function workflow(name: string): Yaml & { on: Yaml; jobs: Record<string, Job> } 
 }
 
 const allSteps = (wf: { jobs: Record<string, Job> }) => Object.values(wf.jobs).flatMap((job) => job.steps);
+
+const WORKFLOW_FILES = ['ci.yml', 'chains-pr.yml', 'chains-deploy.yml'];
+const CHECKOUT = 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683';
+
+/** `uses:` of a remote action, pinned as Dependabot and Renovate write it: `owner/repo@<sha> # vX.Y.Z`. */
+const PINNED = /uses:\s+([\w.-]+\/[\w.-]+)@([0-9a-f]{40})\s+#\s+(v\d+\.\d+\.\d+)\s*$/;
+
+/** Every `uses:` line of a file with its value; read from the text, since YAML drops the comments. */
+function usesLines(text: string): [line: string, uses: string][] {
+  return [...text.matchAll(/^\s*(?:-\s+)?uses:\s+(\S+).*$/gm)].map((m) => [m[0], m[1]!]);
+}
 
 describe('.github workflows', () => {
   test('actionlint finds nothing in any workflow', async () => {
@@ -76,14 +90,74 @@ describe('.github workflows', () => {
     ].flatMap((s) => (s.run ? [s.run] : []));
     assert.ok(runs.length > 5);
     for (const run of runs) assert.doesNotMatch(run, /\$\{\{/, run);
-    for (const step of allSteps(workflow('ci.yml')))
-      if (step.uses && !step.uses.startsWith('./'))
-        assert.match(step.uses, /^actions\/(checkout|setup-node|upload-artifact)@v4$/);
   });
 
-  test('ci.yml: typecheck and tests on Node 20 and 22, and the composite action', () => {
+  test('every remote action is pinned to a full commit SHA, with its tag in a comment, the same pin everywhere', () => {
+    const files = [...WORKFLOW_FILES.map((f) => join(WORKFLOWS, f)), join(ACTION, 'action.yml')];
+    const pins = new Map<string, string>();
+    let remote = 0;
+    for (const file of files)
+      for (const [line, uses] of usesLines(readFileSync(file, 'utf8'))) {
+        if (uses.startsWith('./')) continue;
+        remote++;
+        const pinned = PINNED.exec(line);
+        assert.ok(pinned, `${file}: \`${line.trim()}\` is not \`owner/repo@<40 hex> # vX.Y.Z\``);
+        const [, action, sha, tag] = pinned;
+        const seen = pins.get(action!);
+        assert.ok(!seen || seen === `${sha} ${tag}`, `${action} is pinned to ${seen} and to ${sha} ${tag}`);
+        pins.set(action!, `${sha} ${tag}`);
+      }
+    assert.ok(remote >= 10, `found only ${remote} remote actions`);
+    assert.deepEqual([...pins.keys()].sort(), [
+      'actions/cache',
+      'actions/checkout',
+      'actions/setup-node',
+      'actions/upload-artifact',
+    ]);
+    // The check itself: a tag alone, a short SHA or a pin without its tag do not pass.
+    for (const bad of [
+      '      - uses: actions/checkout@v4',
+      '      - uses: actions/checkout@11bd719 # v4.2.2',
+      '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683',
+    ])
+      assert.equal(PINNED.exec(bad), null, bad);
+  });
+
+  test('artifact names carry run_id and run_attempt, so a re-run never collides with the first attempt', () => {
+    const uploads = WORKFLOW_FILES.flatMap((f) =>
+      allSteps(workflow(f)).filter((s) => s.uses?.startsWith('actions/upload-artifact@')),
+    );
+    assert.equal(uploads.length, 2);
+    for (const upload of uploads)
+      assert.match(String(upload.with?.name), /-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}/);
+  });
+
+  test('pull request and CI runs: a newer push cancels the older run of the same PR or branch', () => {
+    for (const file of ['chains-pr.yml', 'ci.yml']) {
+      const { concurrency } = workflow(file) as { concurrency?: { group: string; 'cancel-in-progress': boolean } };
+      assert.equal(concurrency?.['cancel-in-progress'], true, file);
+      assert.match(concurrency.group, /github\.event\.pull_request\.number/, file);
+    }
+  });
+
+  test('Node.js 22 and 24 only: Node 20 is past its end of life', () => {
+    const versions = [
+      ...WORKFLOW_FILES.flatMap((f) =>
+        allSteps(workflow(f)).flatMap((s) =>
+          s.uses?.startsWith('actions/setup-node@') ? [s.with?.['node-version']] : [],
+        ),
+      ),
+      ...(workflow('ci.yml').jobs.test?.strategy?.matrix.node as number[]),
+      (parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { inputs: Record<string, { default: string }> })
+        .inputs['node-version']?.default,
+    ];
+    assert.ok(versions.length >= 5);
+    for (const v of versions) assert.ok(['22', '24', '${{ matrix.node }}'].includes(String(v)), `node-version ${v}`);
+  });
+
+  test('ci.yml: typecheck and tests on Node 22 and 24, and the composite action', () => {
     const ci = workflow('ci.yml');
-    assert.deepEqual(ci.jobs.test?.strategy?.matrix.node, [20, 22]);
+    assert.deepEqual(ci.jobs.test?.strategy?.matrix.node, [22, 24]);
     const runs = ci.jobs.test?.steps.map((s) => s.run).filter(Boolean);
     assert.deepEqual(runs, ['npm ci', 'npm run typecheck', 'npm test']);
     assert.ok(ci.jobs.action?.steps.some((s) => s.uses === './.github/actions/cxchain'));
@@ -93,24 +167,28 @@ describe('.github workflows', () => {
     const pr = workflow('chains-pr.yml');
     assert.deepEqual((pr.on.pull_request as { paths: string[] }).paths, ['chains/**', 'schemas/**']);
     const steps = allSteps(pr);
-    assert.deepEqual(steps[0], { uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
-    assert.deepEqual(steps[1]?.with, { 'node-version': 20, cache: 'npm' });
+    assert.deepEqual(steps[0], { uses: CHECKOUT, with: { 'fetch-depth': 0 } });
+    assert.deepEqual(steps[1]?.with, { 'node-version': 22, cache: 'npm' });
     const runs = steps.map((s) => s.run ?? '');
     assert.ok(runs.includes('npm ci'));
     assert.ok(runs.some((r) => /^npx cxchain validate chains\/ --format github$/.test(r)));
     assert.ok(runs.some((r) => /^npx cxchain plan chains\/ --base "origin\/\$GITHUB_BASE_REF"$/.test(r)));
     assert.ok(runs.some((r) => /npx cxchain run .*--report junit=cxchain-out\/junit\.xml/.test(r)));
-    const upload = steps.find((s) => s.uses === 'actions/upload-artifact@v4');
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     assert.equal(upload?.with?.path, 'cxchain-out/');
     assert.equal(upload?.if, '${{ !cancelled() }}', 'reports are kept when validation failed');
   });
 
-  test('chains-deploy.yml: on push to main touching chains/, changed chains only, one deploy at a time, secrets, artifacts, shards', () => {
+  test('chains-deploy.yml: on push to main touching chains/, changed chains only, one deploy per tenant, environment, artifacts, shards', () => {
     const deploy = workflow('chains-deploy.yml');
     assert.deepEqual(deploy.on.push, { branches: ['main'], paths: ['chains/**'] });
-    assert.deepEqual(deploy.concurrency, { group: 'cxchain-deploy-${{ github.ref }}', 'cancel-in-progress': false });
+    const concurrency = deploy.concurrency as { group: string; 'cancel-in-progress': boolean };
+    assert.equal(concurrency['cancel-in-progress'], false, 'a deploy is never stopped half way');
+    // One group per tenant whatever started the run: nothing of the branch, the ref or the event.
+    assert.doesNotMatch(concurrency.group, /github\.(ref|head_ref|base_ref|event|run_id|sha)|inputs\./);
+    assert.match(concurrency.group, /^cxchain-deploy-\$\{\{ vars\.CXONE_TENANT \|\| /);
     const changes = deploy.jobs.changes as Job;
-    assert.deepEqual(changes.steps[0], { uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
+    assert.deepEqual(changes.steps[0], { uses: CHECKOUT, with: { 'fetch-depth': 0 } });
     assert.match(
       changes.steps[1]?.run ?? '',
       /bash \.github\/actions\/cxchain\/changed-chains\.sh "\$BEFORE" "\$GITHUB_SHA" chains/,
@@ -120,6 +198,8 @@ describe('.github workflows', () => {
     assert.equal(run.needs, 'changes');
     assert.equal(run.if, "needs.changes.outputs.files != '[]'");
     assert.equal(run.strategy?.matrix.shard, '${{ fromJSON(needs.changes.outputs.shards) }}');
+    assert.equal(run.environment, 'cxone', "the job that reads the tenant's secrets names their environment");
+    assert.equal(changes.environment, undefined, 'the job that only reads git needs no secrets');
     assert.equal(run.env?.CXONE_CLIENT_ID, '${{ secrets.CXONE_CLIENT_ID }}');
     assert.equal(run.env?.CXONE_CLIENT_SECRET, '${{ secrets.CXONE_CLIENT_SECRET }}');
     const script = run.steps.find((s) => s.run?.includes('npx cxchain run'))?.run ?? '';
@@ -131,7 +211,7 @@ describe('.github workflows', () => {
       '-- "${files[@]}"',
     ])
       assert.ok(script.includes(flag), flag);
-    const upload = run.steps.find((s) => s.uses === 'actions/upload-artifact@v4');
+    const upload = run.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     assert.equal(upload?.with?.path, 'cxchain-out/');
   });
 
@@ -269,8 +349,9 @@ describe("the composite action's script", () => {
     const env = {
       ...process.env,
       GITHUB_ACTION_PATH: ACTION,
+      // Where the install step put the package; this checkout's own build stands in for it here.
+      CXCHAIN_HOME: ROOT,
       GITHUB_ACTIONS: '',
-      NO_COLOR: '1',
       CXCHAIN_ARGS: '',
       CXCHAIN_BASE: '',
       CXCHAIN_CHANGED_SINCE: '',
@@ -284,7 +365,7 @@ describe("the composite action's script", () => {
     });
   }
 
-  test("runs the cxchain of the action's own checkout with the command, paths (one per line) and args", () => {
+  test('runs the installed cxchain with the command, paths (one per line) and args', () => {
     assert.ok(script.includes('dist/cli.cjs') && CLI.endsWith(join('dist', 'cli.cjs')));
     const r = runAction(ROOT, {
       CXCHAIN_COMMAND: 'validate',
@@ -344,4 +425,182 @@ describe("the composite action's script", () => {
       await cleanup();
     }
   });
+});
+
+describe("the composite action's install: built once, production dependencies only, cached", () => {
+  const action = parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } };
+  const step = (id: string) => {
+    const found = action.runs.steps.find((s) => s.id === id || s.name === id);
+    assert.ok(found, `the action has a step ${id}`);
+    return found;
+  };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  /** One `run:` step as the runner runs it, with `${{ steps.key.outputs.* }}` in its env filled in; `env` stands in for the rest (inputs). */
+  function runStep(s: Step, env: Record<string, string>, outputs: Record<string, string> = {}) {
+    const stepEnv = Object.fromEntries(
+      Object.entries(s.env ?? {}).map(([k, v]) => [
+        k,
+        v.replace(/\$\{\{ steps\.key\.outputs\.(\w+) \}\}/g, (_, name: string) => outputs[name] ?? ''),
+      ]),
+    );
+    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', s.run ?? ''], {
+      env: { ...process.env, ...stepEnv, ...env },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+  }
+
+  function readOutputs(file: string): Record<string, string> {
+    return Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  }
+
+  test('the steps: setup-node, a key, actions/cache on that key, the install only on a miss', () => {
+    const uses = action.runs.steps.map((s) => s.uses?.replace(/@.*/, '') ?? s.id ?? s.name);
+    assert.deepEqual(uses, [
+      'actions/setup-node',
+      'key',
+      'actions/cache',
+      'Install cxchain',
+      'cxchain ${{ inputs.command }}',
+    ]);
+    assert.deepEqual(step('cache').with, {
+      path: '${{ steps.key.outputs.dir }}',
+      key: '${{ steps.key.outputs.key }}',
+    });
+    assert.equal(step('Install cxchain').if, "steps.cache.outputs.cache-hit != 'true'");
+    assert.doesNotMatch(JSON.stringify(action), /hashFiles/, "hashFiles() cannot see the action's checkout");
+  });
+
+  test('the key follows the content of the package and the Node.js version, not where it was checked out', async () => {
+    const files = {
+      'package.json': '{}',
+      'package-lock.json': '{}',
+      'tsconfig.json': '{}',
+      'tsconfig.build.json': '{}',
+      'src/a.ts': 'one',
+      'schemas/chain.schema.json': '{}',
+      'chains/x.yaml': 'x',
+      '.github/actions/cxchain/action.yml': '',
+    };
+    const first = await tempDir(files);
+    const second = await tempDir(files);
+    try {
+      const keyOf = (dir: string, env: Record<string, string> = {}) => {
+        const out = join(dir, 'out.txt');
+        const r = runStep(step('key'), {
+          GITHUB_ACTION_PATH: join(dir, '.github/actions/cxchain'),
+          GITHUB_OUTPUT: out,
+          RUNNER_OS: 'Linux',
+          RUNNER_ARCH: 'X64',
+          RUNNER_TOOL_CACHE: '/opt/tools',
+          ...env,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const outputs = readOutputs(out);
+        rmSync(out);
+        return outputs;
+      };
+      const key = keyOf(first.dir);
+      assert.match(key.key!, new RegExp(`^cxchain-Linux-X64-node${process.versions.node}-[0-9a-f]{24}$`));
+      assert.equal(key.dir, `/opt/tools/cxchain/${key.key}`);
+      assert.equal(key.source, first.dir);
+      assert.equal(keyOf(second.dir).key, key.key, 'the same content in another place');
+      await writeFile(join(second.dir, 'chains/x.yaml'), 'y');
+      assert.equal(keyOf(second.dir).key, key.key, 'chains are not part of the package');
+      await writeFile(join(second.dir, 'src/a.ts'), 'two');
+      assert.notEqual(keyOf(second.dir).key, key.key, 'a changed source');
+      await writeFile(join(first.dir, 'package-lock.json'), '{"changed":true}');
+      assert.notEqual(keyOf(first.dir).key, key.key, 'a changed lock file');
+      assert.match(keyOf(first.dir, { RUNNER_OS: 'macOS' }).key!, /^cxchain-macOS-/);
+    } finally {
+      await first.cleanup();
+      await second.cleanup();
+    }
+  });
+
+  test(
+    'a miss builds this repository and installs it without dev dependencies; the next use builds nothing; the CLI runs from there',
+    { timeout: 600_000 },
+    async () => {
+      const { dir, cleanup } = await tempDir();
+      try {
+        const env = {
+          GITHUB_ACTION_PATH: ACTION,
+          GITHUB_OUTPUT: join(dir, 'out.txt'),
+          RUNNER_TOOL_CACHE: join(dir, 'tools'),
+          // The build's npm writes nothing into the user's npm cache beyond what it reads.
+          npm_config_prefer_offline: 'true',
+        };
+        const key = runStep(step('key'), env);
+        assert.equal(key.status, 0, key.stderr);
+        const outputs = readOutputs(env.GITHUB_OUTPUT);
+        assert.equal(outputs.source, ROOT);
+        const home = outputs.dir!;
+        assert.ok(home.startsWith(join(dir, 'tools', 'cxchain')));
+
+        const install = runStep(step('Install cxchain'), env, outputs);
+        assert.equal(install.status, 0, install.stdout + install.stderr);
+        assert.match(install.stdout, new RegExp(`installed cxchain ${pkg.version.replace(/\./g, '\\.')} in `));
+
+        const version = spawnSync(process.execPath, [join(home, 'dist', 'cli.cjs'), '--version'], { encoding: 'utf8' });
+        assert.equal(version.stdout, `${pkg.version}\n`);
+        const modules = readdirSync(join(home, 'node_modules'));
+        for (const dep of Object.keys(pkg.dependencies)) assert.ok(modules.includes(dep), `${dep} is installed`);
+        for (const dev of Object.keys(pkg.devDependencies))
+          assert.ok(!modules.includes(dev.split('/')[0]!), `dev dependency ${dev} is not installed`);
+        assert.ok(!modules.includes('typescript') && !modules.includes('esbuild'));
+        // What npm would publish, nothing of the build: no sources, no tests.
+        assert.deepEqual(readdirSync(home).sort(), [
+          'LICENSE',
+          'README.md',
+          'dist',
+          'node_modules',
+          'package-lock.json',
+          'package.json',
+          'schemas',
+        ]);
+
+        // The templates `init` reads ship in the package, not only in this checkout.
+        const init = spawnSync(process.execPath, [join(home, 'dist', 'cli.cjs'), 'init', join(dir, 'starter')], {
+          encoding: 'utf8',
+        });
+        assert.equal(init.status, 0, init.stderr);
+        assert.ok(readdirSync(join(dir, 'starter', 'chains')).includes('example.yaml'));
+
+        const again = runStep(step('Install cxchain'), env, outputs);
+        assert.equal(again.status, 0, again.stderr);
+        assert.match(again.stdout, /is already installed in /);
+        assert.doesNotMatch(again.stdout + again.stderr, /added \d+ packages/, 'nothing was built or installed');
+
+        const script = step('cxchain ${{ inputs.command }}');
+        const r = runStep(
+          { ...script, run: `cd ${JSON.stringify(ROOT)}\n${script.run ?? ''}` },
+          {
+            ...env,
+            GITHUB_ACTIONS: '',
+            CXCHAIN_COMMAND: 'run',
+            CXCHAIN_PATHS: 'chains',
+            CXCHAIN_ARGS: '--sim --renderer simple',
+            CXCHAIN_BASE: '',
+            CXCHAIN_CHANGED_SINCE: '',
+          },
+          outputs,
+        );
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /chains?: \d+ completed/);
+      } finally {
+        await cleanup();
+      }
+    },
+  );
 });

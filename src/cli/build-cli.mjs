@@ -8,7 +8,7 @@
 // library users. Last, the build runs a few typical commands to fill the dist/cli-bundle.*.v8cache files.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,12 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(join(dist, 'cli.cjs'), 0o755);
+
+// `cxchain init` reads its templates from here (src/cli/init/init-files.ts). Files rather than
+// strings in the bundle: workflow YAML is full of `${{ }}`, which a template literal would make
+// into an escape on every line, and as files they read, diff and format as what they become.
+rmSync(join(dist, 'init-templates'), { recursive: true, force: true });
+cpSync(join(root, 'src', 'cli', 'init', 'templates'), join(dist, 'init-templates'), { recursive: true });
 
 /**
  * Typical commands of each cache (CACHE_OF in src/cli/launch.cjs). Within one, each command starts

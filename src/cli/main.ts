@@ -21,6 +21,7 @@ const commands = {
   sim: () => import('./commands/sim.js'),
   watch: () => import('./commands/watch.js'),
   graph: () => import('./commands/graph.js'),
+  init: () => import('./commands/init.js'),
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -178,6 +179,18 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--actions <file>', 'YAML file of scripted actions (merged over the built-in ones)')
     .option('--rate-limit <rate>', 'tenant rate limit, e.g. 100/m or 50/s')
     .action(async (opts: SimOptions) => setExit(await (await commands.sim()).simCommand(opts, ctx)));
+
+  program
+    .command('init')
+    .description(
+      'write a starter chains repository: an example chain, pull-request and deploy workflows, .gitignore, README.cxchain.md',
+    )
+    .argument('[dir]', 'folder to write into (created when missing)', '.')
+    .addHelpText(
+      'after',
+      '\nNothing is overwritten: if any of the files exists, init names each one and writes nothing (exit 2).',
+    )
+    .action(async (dir: string) => setExit(await (await commands.init()).initCommand(dir, ctx)));
 
   program
     .command('schema')
