@@ -16,8 +16,17 @@ export function actionReference(version: string): string {
   return `${ACTION_REPOSITORY}/.github/actions/cxchain@v${version}`;
 }
 
-/** What templates write in place of the action reference. */
+/**
+ * How a chains repository installs this cxchain: from its git tag, since the name `cxchain` on the
+ * npm registry is not this project's (issue 15). npm builds a git dependency with `prepare`.
+ */
+export function packageSpec(version: string): string {
+  return `github:${ACTION_REPOSITORY}#v${version}`;
+}
+
+/** What templates write in place of the action reference and of the install spec. */
 const ACTION_PLACEHOLDER = '__CXCHAIN_ACTION__';
+const PACKAGE_PLACEHOLDER = '__CXCHAIN_PACKAGE__';
 
 /**
  * Where the build puts the templates (src/cli/build-cli.mjs copies src/cli/init/templates/ there):
@@ -49,7 +58,9 @@ export async function renderInitFiles(version: string, templatesDir = TEMPLATES_
   return Promise.all(
     INIT_FILES.map(async ({ path, template }) => ({
       path,
-      text: (await readFile(join(templatesDir, template), 'utf8')).replaceAll(ACTION_PLACEHOLDER, action),
+      text: (await readFile(join(templatesDir, template), 'utf8'))
+        .replaceAll(ACTION_PLACEHOLDER, action)
+        .replaceAll(PACKAGE_PLACEHOLDER, packageSpec(version)),
     })),
   );
 }
