@@ -17,7 +17,9 @@ import { INSTALL_SCRIPTS } from './pack-manifest.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
 /** Besides package.json, README and LICENSE (which npm always takes): what the package ships. */
-const SHIPPED = /^package\/(dist\/.+\.(js|cjs|d\.ts|v8cache|cjs\.map)|schemas\/[\w.-]+\.schema\.json)$/;
+// The files `cxchain init` writes ship as they are, under dist/init-templates/.
+const SHIPPED =
+  /^package\/(dist\/.+\.(js|cjs|d\.ts|v8cache|cjs\.map)|dist\/init-templates\/[\w.-]+|schemas\/[\w.-]+\.schema\.json)$/;
 
 /** @param {string} file */
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
