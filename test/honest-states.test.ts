@@ -2,6 +2,8 @@
 // pseudo-terminal against a real simulator.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
 import { runOnTerminal, tempDir } from './helpers.js';
@@ -15,20 +17,27 @@ const CHAINS = Object.fromEntries(
   ]),
 );
 
+const SLOW = 'version: 1\nchain_id: w\nsteps:\n  - id: wait\n    action_id: da-slower\n    timeout_seconds: 5\n';
+
 let sim: Simulator;
 let env: NodeJS.ProcessEnv;
 let dir: string;
 let cleanup: () => Promise<void>;
 
 before(async () => {
-  sim = await createSimulator({ actions: { 'da-slow': { body: { ok: true }, latency_ms: 700 } } });
+  sim = await createSimulator({
+    actions: {
+      'da-slow': { body: { ok: true }, latency_ms: 700 },
+      'da-slower': { body: { ok: true }, latency_ms: 2500 },
+    },
+  });
   env = {
     CXONE_BASE_URL: sim.url,
     CXONE_TOKEN_URL: sim.tokenUrl,
     CXONE_CLIENT_ID: 'states-test',
     CXONE_CLIENT_SECRET: 'states-secret-value',
   };
-  ({ dir, cleanup } = await tempDir(CHAINS));
+  ({ dir, cleanup } = await tempDir({ ...CHAINS, 'watch/w.yaml': SLOW }));
 });
 after(async () => {
   await sim.close();
@@ -37,7 +46,7 @@ after(async () => {
 
 describe('honest states in the live tree', { skip: !hasScript && 'needs util-linux script' }, () => {
   test('6 chains at concurrency 2: the queued ones wait, the running ones show their clock; one final tree', async () => {
-    const r = await runOnTerminal(['run', '.', '--concurrency', '2'], { cwd: dir, env });
+    const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], { cwd: dir, env });
     assert.equal(r.code, 0, r.raw);
     const early = r.frames.find((f) => /\S wait \(da-slow\) — \d+\.\d s \/ 5 s/.test(f));
     assert.ok(early, `no frame shows a step's clock:\n${r.frames.join('\n-----\n')}`);
@@ -56,8 +65,30 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
     );
   });
 
+  test('watch: a save during a run cancels it in one line, and every finished run says it waits', async () => {
+    // The first run takes 2.5 s; the save comes while it runs.
+    const save = setTimeout(() => void writeFile(join(dir, 'watch', 'w.yaml'), `${SLOW}# saved\n`), 1800);
+    const r = await runOnTerminal(['watch', 'watch/w.yaml', '--run-on-start'], {
+      cwd: dir,
+      env,
+      prefix: 'timeout --preserve-status -s INT 7',
+    });
+    clearTimeout(save);
+    // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
+    const shown = r.raw.replace(/\r/g, '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    assert.match(shown, /■ w cancelled: its file changed; running it again\n/);
+    // The cancelled run's tree was erased, not left behind in red.
+    assert.doesNotMatch(shown, /✖ wait \(da-slower\)/);
+    assert.doesNotMatch(shown, /› cancelled/);
+    assert.equal(shown.match(/waiting for changes · q to quit\n/g)?.length, 1, shown);
+    assert.match(
+      shown,
+      /✔ w watch\/w\.yaml — completed[^\n]*\n {2}✔ wait \(da-slower\) — passed[^\n]*\n(.*\n)*.*waiting for changes · q to quit\n/,
+    );
+  });
+
   test('Ctrl-C: chains that never started are cancelled, never ✔', async () => {
-    const r = await runOnTerminal(['run', '.', '--concurrency', '2'], {
+    const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], {
       cwd: dir,
       env,
       prefix: 'timeout --preserve-status -s INT 1.2',
