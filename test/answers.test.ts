@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runCli, startWatch, tempDir } from './helpers.js';
+import { runCli, runOnTerminal, startWatch, tempDir } from './helpers.js';
 
 const SECRET = 'answer-secret-value-7731';
 
@@ -72,6 +72,23 @@ describe('answers in human output', () => {
     ]);
     // Without --show-responses, no step's answer is printed.
     assert.doesNotMatch(r.stdout, /answer:/);
+  });
+
+  test('on a terminal: the outputs under the chain line, the answers under their steps', async () => {
+    const r = await runOnTerminal(['run', 'profile.yaml', '--show-responses'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.raw);
+    const last = (r.frames.at(-1) ?? '').split('\n');
+    assert.match(last[0] ?? '', /^✔ profile profile\.yaml — completed: 3 passed/);
+    assert.deepEqual(last.slice(1, 6), [
+      '  outputs:',
+      '    tier: gold',
+      '    offers:',
+      '      - annual',
+      '      - support',
+    ]);
+    const who = last.findIndex((l) => l.startsWith('  ✔ who (da-who) — passed'));
+    assert.deepEqual(last.slice(who + 1, who + 3), ['    answer:', '      name: Ada']);
+    assert.ok(!r.raw.includes(SECRET));
   });
 
   test('--show-responses: each answer under its step, redacted, and a long one cut with a note', async () => {
