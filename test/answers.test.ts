@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runCli, runOnTerminal, startWatch, tempDir } from './helpers.js';
+import { runCli, runOnTerminal, simulatorEnv, startWatch, tempDir } from './helpers.js';
 
 const SECRET = 'answer-secret-value-7731';
 
@@ -43,10 +43,7 @@ before(async () => {
     },
   });
   env = {
-    CXONE_BASE_URL: sim.url,
-    CXONE_TOKEN_URL: sim.tokenUrl,
-    CXONE_CLIENT_ID: 'answers-test',
-    CXONE_CLIENT_SECRET: 'answers-client-secret',
+    ...simulatorEnv(sim, 'answers-test', 'answers-client-secret'),
     CXCHAIN_SECRET_API_KEY: SECRET,
   };
   ({ dir, cleanup } = await tempDir(CHAINS));

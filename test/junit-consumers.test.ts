@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ChainResult, StepResult } from '../src/engine/index.js';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { ROOT, runCli, simulatorEnv, tempDir } from './helpers.js';
 
 const XSD = join(ROOT, 'test/fixtures/jenkins-junit-10.xsd');
 /** Debian's interpreter: python3-junitparser installs into its dist-packages, not into another python3 on the PATH. */
@@ -215,10 +215,7 @@ describe('JUnit as its consumers read it (issue 15, point 4)', () => {
     });
     ({ dir, cleanup } = await tempDir(CHAINS));
     env = {
-      CXONE_BASE_URL: sim.url,
-      CXONE_TOKEN_URL: sim.tokenUrl,
-      CXONE_CLIENT_ID: 'junit-consumers',
-      CXONE_CLIENT_SECRET: 'junit-consumers-secret',
+      ...simulatorEnv(sim, 'junit-consumers', 'junit-consumers-secret'),
     };
     const r = await runCli(
       ['run', 'chains', '--renderer', 'simple', '--report', 'junit=out/junit.xml', '--report', 'json=out/report.json'],

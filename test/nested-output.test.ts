@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runCli, runOnTerminal, tempDir } from './helpers.js';
+import { runCli, runOnTerminal, simulatorEnv, tempDir } from './helpers.js';
 
 // SPEC 3.3 and 3.5 in every output a person or a CI system reads: a child's steps under the chain
 // step that ran them, condition skips with their `if:`. Spawned CLI, a real simulator.
@@ -59,10 +59,7 @@ before(async () => {
     },
   });
   env = {
-    CXONE_BASE_URL: sim.url,
-    CXONE_TOKEN_URL: sim.tokenUrl,
-    CXONE_CLIENT_ID: 'nested-test',
-    CXONE_CLIENT_SECRET: 'nested-secret-value',
+    ...simulatorEnv(sim, 'nested-test', 'nested-secret-value'),
   };
   ({ dir, cleanup } = await tempDir({ ...TREE, ...FAILING }));
 });

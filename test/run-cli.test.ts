@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { CLI, runCli, tempDir } from './helpers.js';
+import { CLI, runCli, simulatorEnv, tempDir } from './helpers.js';
 
 const CHAIN = (id: string, steps: string) =>
   `version: 1\nchain_id: ${id}\ndefaults:\n  retry: { max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 20 }\nsteps:\n${steps}`;
@@ -64,10 +64,7 @@ describe('cxchain run against a server given by CXONE_* settings', () => {
       },
     });
     env = {
-      CXONE_BASE_URL: sim.url,
-      CXONE_TOKEN_URL: sim.tokenUrl,
-      CXONE_CLIENT_ID: 'cli-test',
-      CXONE_CLIENT_SECRET: 'Sup3r-Secret-Value!',
+      ...simulatorEnv(sim, 'cli-test', 'Sup3r-Secret-Value!'),
     };
     ({ dir, cleanup } = await tempDir({
       'chains/ok.yaml': CHAIN('ok', '  - action_id: da-echo\n    payload: { n: 1 }\n'),

@@ -9,7 +9,7 @@ import { ChainRunError, runChains, type ChainResult, type RunEvent } from '../sr
 import type { RunSink } from '../src/report/sink.js';
 import { openRunSession } from '../src/session/index.js';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { tempDir } from './helpers.js';
+import { simulatorEnv, tempDir } from './helpers.js';
 
 function chains(...ids: string[]): ChainModel[] {
   const loaded = validateChains(
@@ -47,10 +47,7 @@ describe('the run session contains failures (issue 11)', () => {
   beforeEach(() => sim.reset());
 
   const env = () => ({
-    CXONE_BASE_URL: sim.url,
-    CXONE_TOKEN_URL: sim.tokenUrl,
-    CXONE_CLIENT_ID: 'session-test',
-    CXONE_CLIENT_SECRET: 'session-test-secret',
+    ...simulatorEnv(sim, 'session-test', 'session-test-secret'),
   });
   const context = () => ({ env: env(), warn: () => undefined, note: () => undefined, command: () => undefined });
 

