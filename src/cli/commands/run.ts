@@ -141,7 +141,7 @@ async function renderSinks(
   if (options.renderer === 'json') {
     sinks.push(
       createJsonLinesSink(out),
-      createSummaryLinesSink((text) => writeErr(ctx, text), ctx.errStyle),
+      createSummaryLinesSink((text) => writeErr(ctx, text), ctx.errStyle, locate),
     );
   } else if (options.renderer === 'default' && ctx.stdout.live) {
     // listr2 is loaded only for a terminal.

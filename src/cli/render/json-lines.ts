@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Diagnostic } from '../../chain/index.js';
-import type { RunEndEvent } from '../../engine/index.js';
+import type { ChainResult, RunEndEvent } from '../../engine/index.js';
+import { locateNothing, type StepLocator } from '../../report/step-locator.js';
 import type { RunSink } from '../../report/sink.js';
 import type { TextStyle } from '../../report/text-style.js';
+import { formatRecap } from './recap.js';
 import { runSummaryLine, summaryLine } from './step-text.js';
 
 /** `--renderer json`: one event per line, exact data (redacted at the source). */
@@ -15,16 +17,23 @@ export function createJsonLinesSink(write: (line: string) => void): RunSink {
 }
 
 /**
- * Beside JSON lines on stdout, a person still gets each chain's outcome and the total on stderr. A
- * child's outcome is its chain step's (SPEC 3.3), in the JSON lines, not a chain of the run here.
+ * Beside JSON lines on stdout, a person still gets each chain's outcome, the recap of what failed
+ * and the total on stderr. A child's outcome is its chain step's (SPEC 3.3), in the JSON lines, not
+ * a chain of the run here.
  */
-export function createSummaryLinesSink(write: (line: string) => void, style: TextStyle): RunSink {
+export function createSummaryLinesSink(
+  write: (line: string) => void,
+  style: TextStyle,
+  locate: StepLocator = locateNothing,
+): RunSink {
+  const results: ChainResult[] = [];
   return {
     name: 'stderr',
     audience: 'human',
+    result: (result) => void results.push(result),
     event(event) {
       if (event.type === 'chain_end' && !event.parent) write(`${event.chain_id}: ${summaryLine(event, style)}\n`);
-      if (event.type === 'run_end') write(`${runSummaryLine(event, style)}\n`);
+      if (event.type === 'run_end') write(`${formatRecap(results, locate, style)}${runSummaryLine(event, style)}\n`);
     },
   };
 }
