@@ -9,10 +9,10 @@ small{color:#5f6b76;font-weight:normal}code{font:12px ui-monospace,Menlo,Consola
 .none{padding:1em;border:1px dashed #aaa;border-radius:6px}
 .legend{font-size:.85em;color:#3a444d}.key{display:inline-block;width:1.6em;height:.8em;margin:0 .3em 0 .8em;vertical-align:middle;border-radius:2px}
 .timeline{position:relative;border:1px solid #d8dee4;border-radius:6px;padding:.2em 0;overflow:hidden}
-.grid{position:absolute;left:280px;right:12px;top:0;bottom:0;pointer-events:none}.grid i{position:absolute;top:0;bottom:0;border-left:1px dotted #c9d1d9}
+.grid{position:absolute;left:280px;right:28px;top:0;bottom:0;pointer-events:none}.grid i{position:absolute;top:0;bottom:0;border-left:1px dotted #c9d1d9}
 .row{display:flex;align-items:center;min-height:20px}.row.chain{margin-top:.35em;font-weight:600}
 .label{width:280px;flex:none;box-sizing:border-box;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;font-size:.85em}
-.track{position:relative;flex:1;height:16px;margin-right:12px}
+.track{position:relative;flex:1;height:16px;margin-right:28px}
 .axis .track span{position:absolute;top:0;transform:translateX(-50%);font-size:.75em;color:#5f6b76;white-space:nowrap}
 .axis .label{color:#5f6b76;font-size:.75em}
 .track>span{position:absolute;top:3px;height:10px;border-radius:2px}
