@@ -621,6 +621,7 @@ describe('the CLI against a hostile server', () => {
     for (const args of [
       ['--report', 'json=/proc/cxchain-x/r.json'],
       ['--report', 'junit=/proc/cxchain-x/r.xml'],
+      ['--report', 'html=/proc/cxchain-x/r.html'],
       ['--report', 'json=/proc/self/x.json'],
       ['--audit', '/proc/cxchain-x/a.jsonl'],
       ['--audit', '/proc/self/x.json'],

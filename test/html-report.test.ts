@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -146,6 +146,11 @@ describe('--report html=FILE: a picture of a run', () => {
     assert.equal(fact('skipped'), '1');
     assert.equal(fact('steps'), '7 (6 executed)');
     assert.equal(fact('exit code'), '0');
+    assert.deepEqual(
+      readdirSync(join(dir, 'out')).filter((name) => name.endsWith('.tmp')),
+      [],
+      'written through a temporary file, renamed',
+    );
     const runEnd = audit.find((e) => e.type === 'run_end');
     assert.ok(html.includes(`run <code>${runEnd?.run_id}</code>`));
     assert.match(html, /cxchain \d+\.\d+\.\d+/);
