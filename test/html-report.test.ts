@@ -160,6 +160,7 @@ describe('--report html=FILE: a picture of a run', () => {
     assert.equal(html.includes(HOSTILE), false);
     assert.equal(/<script/i.test(html), false);
     assert.ok(html.includes('broke &lt;script&gt;alert(1)&lt;/script&gt;'), 'the error message, escaped');
+    assert.match(html, /<details class="step failed" open><summary><b>broken<\/b>/, 'a failed step’s detail is open');
     assert.ok(
       html.includes('&quot;note&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;'),
       'the answer, escaped',

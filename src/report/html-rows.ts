@@ -87,6 +87,7 @@ function drawSteps(
   return `<div class="steps">${parts.join('')}${outputsError}</div>`;
 }
 
+/** A failed step's detail is open: the error is what a reader came for. */
 function stepDetails(step: StepResult, child: string, options: DrawOptions): string {
   const facts: [string, string][] = [
     ['status', step.status + (step.skip_reason ? ` (${step.skip_reason})` : '')],
@@ -117,7 +118,7 @@ function stepDetails(step: StepResult, child: string, options: DrawOptions): str
     .filter(Boolean)
     .join(' · ');
   return (
-    `<details class="step ${step.status}"><summary><b>${escapeHtml(step.step_id)}</b> <span class="st">${escapeHtml(headline)}</span></summary>` +
+    `<details class="step ${step.status}"${step.status === 'failed' ? ' open' : ''}><summary><b>${escapeHtml(step.step_id)}</b> <span class="st">${escapeHtml(headline)}</span></summary>` +
     `<dl>${list}</dl>${answerOf(step, options)}${child}</details>`
   );
 }
