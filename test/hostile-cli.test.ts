@@ -621,6 +621,7 @@ describe('the CLI against a hostile server', () => {
     for (const args of [
       ['--report', 'json=/proc/cxchain-x/r.json'],
       ['--report', 'junit=/proc/cxchain-x/r.xml'],
+      ['--report', 'html=/proc/cxchain-x/r.html'],
       ['--report', 'json=/proc/self/x.json'],
       ['--audit', '/proc/cxchain-x/a.jsonl'],
       ['--audit', '/proc/self/x.json'],
@@ -742,7 +743,9 @@ describe('the CLI against a hostile server', () => {
       [['--audit', 'x.out', '--report', 'json=./x.out'], /name the same file/],
       [['--report', 'json=a.json', '--report', 'junit=a.json'], /name the same file/],
       [['--report', 'json=a.json', '--report', 'json=b.json'], /--report json= is given twice \(a\.json and b\.json\)/],
-      [['--report', 'html=a.html'], /expected json=FILE or junit=FILE/],
+      [['--report', 'xml=a.xml'], /expected json=FILE, junit=FILE or html=FILE/],
+      [['--report', 'html='], /--report html= needs a file name/],
+      [['--report', 'json=a.json', '--report', 'html=a.json'], /name the same file/],
       [['--base-url', 'http://127.0.0.1:1/?x=1'], /--base-url \/ CXONE_BASE_URL: .* has a query/],
       [['--base-url', 'http://127.0.0.1:1/#frag'], /--base-url \/ CXONE_BASE_URL: .* has a fragment/],
       [['--base-url', `http://qa:${password}@127.0.0.1:1/`], /carries credentials in the URL/],

@@ -118,7 +118,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       .argument('[paths...]', 'chain files or directories', ['chains']),
   )
     .option('--concurrency <n>', 'chains at once', positiveInt('--concurrency'), 4)
-    .option('--report <kind=file>', 'write a report: json=FILE or junit=FILE (repeatable)', collect, [])
+    .option('--report <kind=file>', 'write a report: json=FILE, junit=FILE or html=FILE (repeatable)', collect, [])
     .option('--audit <file>', 'append every event as a JSON line to this file')
     .option('--audit-payloads', 'include request payloads and responses in the audit and JSON events', false)
     .option('--show-responses', "print each step's answer under its line (redacted, cut when long)", false)

@@ -9,6 +9,7 @@ import {
   junitSuite,
   type JunitTotals,
 } from './junit.js';
+import { createHtmlReportSink, type HtmlReportOptions } from './html-sink.js';
 import { openAtomicFile, OutputError, tempPathOf, writeAll } from './output-file.js';
 import type { RunCommit, RunSink } from './sink.js';
 import { locateNothing, type StepLocator } from './step-locator.js';
@@ -16,6 +17,7 @@ import { locateNothing, type StepLocator } from './step-locator.js';
 export interface ReportTargets {
   json?: string;
   junit?: string;
+  html?: string;
 }
 
 /** The JSON report's format version (SPEC 6); a change that breaks a reader raises it. */
@@ -135,17 +137,20 @@ export function createJunitReportSink(target: string, locate: StepLocator = loca
 
 /**
  * The report sinks of `--report` flags; a file that cannot be opened is an `OutputError` before
- * anything runs. `locate` places JUnit's test cases at their steps (the chains of the run).
+ * anything runs. `locate` places JUnit's test cases at their steps (the chains of the run); `html`
+ * says whether the HTML report shows answers and how many chains the run has.
  */
 export function createReportSinks(
   targets: ReportTargets,
   run: ReportRun,
   locate: StepLocator = locateNothing,
+  html: HtmlReportOptions = {},
 ): RunSink[] {
   const sinks: RunSink[] = [];
   try {
     if (targets.json !== undefined) sinks.push(createJsonReportSink(targets.json, run));
     if (targets.junit !== undefined) sinks.push(createJunitReportSink(targets.junit, locate));
+    if (targets.html !== undefined) sinks.push(createHtmlReportSink(targets.html, run, html));
   } catch (error) {
     for (const sink of sinks) sink.abandon?.();
     throw error;

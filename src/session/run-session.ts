@@ -34,7 +34,7 @@ export interface RunSessionOptions extends ConnectionOptions {
 export interface SessionRunOptions {
   /** This run's outputs besides the audit and reports: renderers, JSON lines, GitHub. */
   sinks?: readonly RunSink[];
-  /** `--report json=` / `junit=`, written whole at the end. Default none. */
+  /** `--report json=` / `junit=` / `html=`, written whole at the end. Default none. */
   reports?: ReportTargets;
   /** Chains at once. Default 4. */
   concurrency?: number;
@@ -118,6 +118,7 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       runOptions.reports ?? {},
       { tool: runOptions.tool ?? { name: 'cxchain', version: 'unknown' }, run_id: runId, started_at: startedAt },
       stepLocatorOf(chains),
+      { payloads, chains: chains.length },
     );
     const sinks = [...(runOptions.sinks ?? []), ...reportSinks];
     const eventSinks = [...(audit && !auditFailed ? [audit] : []), ...sinks.filter((s) => s.event)];

@@ -236,8 +236,8 @@ function parseOutputFlags(options: RunOptions, cwd: string): ReportTargets {
     claim(options.audit, `--audit ${options.audit}`);
   }
   for (const flag of options.report) {
-    const match = /^(json|junit)=(.*)$/.exec(flag);
-    if (!match) throw new UsageError(`--report ${JSON.stringify(flag)}: expected json=FILE or junit=FILE`);
+    const match = /^(json|junit|html)=(.*)$/.exec(flag);
+    if (!match) throw new UsageError(`--report ${JSON.stringify(flag)}: expected json=FILE, junit=FILE or html=FILE`);
     const kind = match[1] as keyof ReportTargets;
     const file = match[2] as string;
     if (file.trim() === '')
