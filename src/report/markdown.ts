@@ -8,15 +8,23 @@ const HTML_ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;
 /**
  * Text as it should read, whatever it holds: HTML is neutralised, characters that start emphasis,
  * links or table cells are backslash-escaped, and line breaks become spaces so a message stays in
- * its list item or cell. `keepCode` leaves backticks alone, for cxchain's own messages, which quote
- * keys as `code`.
+ * its list item or cell. `keepCode` keeps `code spans` as they are (cxchain's messages quote keys
+ * and expressions so): CommonMark reads no escape and no entity inside a span, so `on_failure`
+ * escaped there would show its backslash, and `&&` would show as `&amp;&amp;`. A span cannot start
+ * markup, so a server's backticks are kept too; a lone backtick is escaped.
  */
 export function mdText(value: string, options: { keepCode?: boolean } = {}): string {
-  const specials = options.keepCode ? /[\\*_[\]|~]/g : /[\\`*_[\]|~]/g;
-  return value
-    .replace(HTML, (c) => HTML_ENTITY[c] ?? c)
-    .replace(specials, (c) => `\\${c}`)
-    .replace(/\s*[\r\n]+\s*/g, ' ');
+  const flat = value.replace(/\s*[\r\n]+\s*/g, ' ');
+  if (!options.keepCode) return escapeText(flat);
+  // Odd parts are the spans: `split` with a capture keeps what it split on.
+  return flat
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+    .join('');
+}
+
+function escapeText(text: string): string {
+  return text.replace(HTML, (c) => HTML_ENTITY[c] ?? c).replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
 }
 
 /** An inline code span that survives backticks inside it and, in a table, `|`. */

@@ -92,7 +92,7 @@ export function formatRunSummaryMarkdown(results: readonly ChainResult[], option
       out.push(
         `- ${level === 'error' ? '❌' : '⚠️'} **${mdText(name)}** (${mdCode(callOfRef(step))}) at ${place}: ${facts}`,
       );
-      for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: line.startsWith('hint: ') })}`);
+      for (const line of incidentLines(step)) out.push(`  - ${mdText(line, { keepCode: true })}`);
     }
   }
   return `${out.join('\n')}\n`;
