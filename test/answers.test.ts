@@ -71,20 +71,23 @@ describe('answers in human output', () => {
     assert.doesNotMatch(r.stdout, /answer:/);
   });
 
-  test('on a terminal: the outputs under the chain line, the answers under their steps', async () => {
+  test('on a terminal: the answers under their steps, the outputs after the steps', async () => {
     const r = await runOnTerminal(['run', 'profile.yaml', '--show-responses'], { cwd: dir, env });
     assert.equal(r.code, 0, r.raw);
     const last = (r.frames.at(-1) ?? '').split('\n');
     assert.match(last[0] ?? '', /^✔ profile profile\.yaml — completed: 3 passed/);
-    assert.deepEqual(last.slice(1, 6), [
-      '  outputs:',
-      '    tier: gold',
-      '    offers:',
-      '      - annual',
-      '      - support',
-    ]);
     const who = last.findIndex((l) => l.startsWith('  ✔ who (da-who) — passed'));
     assert.deepEqual(last.slice(who + 1, who + 3), ['    answer:', '      name: Ada']);
+    // After the steps, as plain lines put them after the chain's line.
+    const outputs = last.indexOf('  ✔ outputs:');
+    const leak = last.findIndex((l) => l.startsWith('  ✔ leak (da-echo)'));
+    assert.ok(outputs > leak && leak > who, last.join('\n'));
+    assert.deepEqual(last.slice(outputs + 1, outputs + 5), [
+      '      tier: gold',
+      '      offers:',
+      '        - annual',
+      '        - support',
+    ]);
     assert.ok(!r.raw.includes(SECRET));
   });
 

@@ -193,10 +193,18 @@ export async function put(dir: string, files: Record<string, string>): Promise<v
  */
 export function runOnTerminal(
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; prefix?: string; timeoutMs?: number },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    prefix?: string;
+    timeoutMs?: number;
+    /** 0: leave the size unset, so the terminal reports 0 columns as `script` alone does. Default 500. */
+    columns?: number;
+  },
 ): Promise<{ code: number | null; frames: string[]; raw: string }> {
   const argv = [process.execPath, CLI, ...args].map((a) => JSON.stringify(a)).join(' ');
-  const command = `stty cols 500 rows 80; exec ${options.prefix ? `${options.prefix} ` : ''}${argv}`;
+  const size = options.columns === 0 ? '' : `stty cols ${options.columns ?? 500} rows 80; `;
+  const command = `${size}exec ${options.prefix ? `${options.prefix} ` : ''}${argv}`;
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: options.cwd,

@@ -84,6 +84,20 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
     );
   });
 
+  test('a terminal that reports 0 columns: the tree is drawn 80 wide, not a character a line', async () => {
+    const r = await runOnTerminal(['run', 'c1.yaml'], { cwd: dir, env: { ...env, COLUMNS: '' }, columns: 0 });
+    assert.equal(r.code, 0, r.raw);
+    assert.deepEqual(
+      (r.frames.at(-1) ?? '').split('\n').map((l) => l.replace(/\d+(\.\d+)? m?s\b/g, 'T')),
+      [
+        '✔ c1 c1.yaml — completed: 1 passed in T (completion rate 100%)',
+        '  ✔ wait (da-slow) — passed (200, T)',
+        '1 chain: 1 completed; 1 step run in T',
+        '',
+      ],
+    );
+  });
+
   test('Ctrl-C: chains that never started are cancelled, never ✔', async () => {
     const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], {
       cwd: dir,

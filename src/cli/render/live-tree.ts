@@ -57,6 +57,9 @@ export interface LiveTreeOptions {
  */
 export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveTreeOptions): RunSink {
   const { style } = options;
+  // A pseudo-terminal that reports 0 columns (`script` with no size, some containers) would have
+  // listr2 wrap every character onto a line of its own: take COLUMNS, else 80, as `ls` does.
+  if (!process.stdout.columns) process.stdout.columns = Number(process.env.COLUMNS) || 80;
   const store = createViewStore(createProgressView(chains));
 
   /** A step's title as the view has it: what it is doing or came to, and a chain step's child's lines under it. */
@@ -116,6 +119,23 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     };
   };
 
+  /**
+   * What the chain answered, after its steps, as plain lines do (issue 16): a task with no title
+   * (listr2 draws none) until the chain's result comes, titled with the outputs if it has any.
+   */
+  const outputsTask = (top: number): Task => ({
+    title: '',
+    task: async (_ctx, task: TaskHandle) => {
+      const chain = await store.until(top, (view) => {
+        const c = chainAt(view, { top, path: [] });
+        return c?.outputs || view.settled ? { outputs: c?.outputs } : undefined;
+      });
+      const value = chain.outputs?.value;
+      if (value !== undefined && hasOutputs(value))
+        task.title = [style.dim('outputs:'), ...answerLines(value).map((l) => `  ${l}`)].join('\n');
+    },
+  });
+
   const chainTask = (top: number): Task => {
     const place = { top, path: [] };
     const initial = chainAt(store.view(), place);
@@ -133,13 +153,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
               task.title = chain?.started ? title : queued;
               return true;
             }
-            // What the chain answered, under its line once its result is in (issue 16).
-            const outputs = chain.outputs && hasOutputs(chain.outputs.value) ? chain.outputs.value : undefined;
-            task.title = [
-              `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`,
-              ...(outputs === undefined ? [] : [style.dim('outputs:'), ...answerLines(outputs).map((l) => `  ${l}`)]),
-            ].join('\n');
-            return chain.outputs === undefined;
+            task.title = `${title} ${style.dim('—')} ${summaryLine(chain.end, style)}`;
+            return false;
           },
         );
         // Until its first step starts or it ends: a chain cancelled before it started ends at once.
@@ -151,10 +166,10 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
         });
         // Cancelled (Ctrl-C, an output that failed) before it started: it never ran, so no ✔.
         if (neverStarted(chain)) return task.skip(`${title} ${style.dim('—')} cancelled before it started`);
-        return task.newListr(
-          chain.steps.map((_s, i) => stepTask(place, i)),
-          { concurrent: false, exitOnError: false },
-        );
+        return task.newListr([...chain.steps.map((_s, i) => stepTask(place, i)), outputsTask(top)], {
+          concurrent: false,
+          exitOnError: false,
+        });
       },
     };
   };
