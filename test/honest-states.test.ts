@@ -84,6 +84,19 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
     );
   });
 
+  test('watch: no "waiting" line while another run is queued to start', async () => {
+    const r = await runOnTerminal(['watch', 'watch/w.yaml', 'c1.yaml', '--run-on-start'], {
+      cwd: dir,
+      env,
+      prefix: 'timeout --preserve-status -s INT 7',
+    });
+    // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
+    const shown = r.raw.replace(/\r/g, '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    assert.equal(shown.match(/waiting for changes/g)?.length, 1, shown);
+    assert.ok(shown.lastIndexOf('✔ c1 c1.yaml — completed') < shown.indexOf('waiting for changes'), shown);
+    assert.ok(shown.indexOf('✔ w watch/w.yaml — completed') < shown.indexOf('✔ c1 c1.yaml — completed'), shown);
+  });
+
   test('a terminal that reports 0 columns: the tree is drawn 80 wide, not a character a line', async () => {
     const r = await runOnTerminal(['run', 'c1.yaml'], { cwd: dir, env: { ...env, COLUMNS: '' }, columns: 0 });
     assert.equal(r.code, 0, r.raw);

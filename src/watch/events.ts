@@ -44,8 +44,11 @@ export type WatchEvent =
    * `via` is the saved chain file it uses that made it run, when its own file did not change.
    */
   | { type: 'run_start'; chain: ChainModel; restart: boolean; via?: string }
-  /** `cancelled` says why the run was cut short, or null when the chain ended by itself. */
-  | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: CancelReason | null }
+  /**
+   * `cancelled` says why the run was cut short, or null when the chain ended by itself; `queued`,
+   * how many runs wait to start next (none: watch now waits for a change).
+   */
+  | { type: 'run_end'; chain: ChainModel; result: ChainResult; cancelled: CancelReason | null; queued: number }
   /** A watched chain file disappeared (deleted, or renamed: the new name arrives as a change). */
   | { type: 'deleted'; file: string }
   /**

@@ -140,7 +140,7 @@ export async function startWatchSession(input: WatchSessionOptions): Promise<Wat
       .then(
         (result) => {
           const cancelled = result.termination_reason === 'cancelled' ? (running.reason ?? 'closed') : null;
-          onEvent({ type: 'run_end', chain: next.chain, result, cancelled });
+          onEvent({ type: 'run_end', chain: next.chain, result, cancelled, queued: queue.length });
         },
         (error: unknown) =>
           onEvent({

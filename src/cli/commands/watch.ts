@@ -124,7 +124,8 @@ export async function watchCommand(paths: string[], options: WatchOptions, ctx: 
             say(
               `${time()} ${style.yellow('■')} ${event.chain.chainId} cancelled: ${CANCELLED_BECAUSE[event.cancelled]}`,
             );
-          else say(waiting());
+          // Only when nothing else is about to run: a queued chain starts at once.
+          else if (event.queued === 0) say(waiting());
           break;
         case 'deleted':
           say(`\n${time()} ${style.yellow('−')} ${neutralize(event.file)} was deleted`);
