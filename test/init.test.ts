@@ -172,10 +172,11 @@ describe('cxchain init', () => {
       const r = await runCli(['init', 'repo'], { cwd: dir });
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^error: init writes nothing: these 4 files exist already\n/);
-      for (const file of FILES.filter((f) => f !== 'README.cxchain.md'))
+      // .gitignore is not in the way: an existing one only gets the lines it lacks.
+      assert.match(r.stderr, /^error: init writes nothing: these 3 files exist already\n/);
+      for (const file of FILES.filter((f) => f !== 'README.cxchain.md' && f !== '.gitignore'))
         assert.ok(r.stderr.includes(`  repo/${file}\n`), `${file} is named`);
-      assert.doesNotMatch(r.stderr, /README/);
+      assert.doesNotMatch(r.stderr, /README|gitignore/);
       assert.deepEqual(snapshot(repo), before, 'nothing written, nothing changed');
 
       await rm(repo, { recursive: true });
@@ -189,6 +190,27 @@ describe('cxchain init', () => {
       assert.equal(blocked.code, 2);
       assert.match(blocked.stderr, /this file exists already\n {2}\.github\n/);
       assert.deepEqual(readdirSync(dir), ['.github']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a repository's own .gitignore is kept and gets only the lines it lacks", async () => {
+    const { dir, cleanup } = await tempDir({ '.gitignore': 'dist/\nnode_modules/' });
+    try {
+      const r = await runCli(['init'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^added cxchain-out\/ to \.gitignore$/m);
+      assert.doesNotMatch(r.stdout, /wrote \.gitignore/);
+      assert.equal(readFileSync(join(dir, '.gitignore'), 'utf8'), 'dist/\nnode_modules/\ncxchain-out/\n');
+      // Once it has them all, a later init has nothing to say about it (and refuses the rest).
+      await rm(join(dir, 'chains'), { recursive: true });
+      await rm(join(dir, '.github'), { recursive: true });
+      await rm(join(dir, 'README.cxchain.md'));
+      const again = await runCli(['init'], { cwd: dir });
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /gitignore/);
+      assert.equal(readFileSync(join(dir, '.gitignore'), 'utf8'), 'dist/\nnode_modules/\ncxchain-out/\n');
     } finally {
       await cleanup();
     }

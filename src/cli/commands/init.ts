@@ -1,4 +1,4 @@
-import { lstat, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -9,7 +9,8 @@ import { packageVersion } from '../package-root.js';
 /**
  * Writes a starter chains repository into `dir`. Nothing is overwritten: when any file is there
  * already, every such file is named and nothing at all is written (exit 2), so a second `init`, or
- * one in a repository with its own workflows, leaves it exactly as it was. There is no `--force`:
+ * one in a repository with its own workflows, leaves it exactly as it was. The one exception is an
+ * existing `.gitignore`, which gets the lines it lacks (most repositories have one). There is no `--force`:
  * the files are small and a person who wants them anew can delete them, which is safer than a
  * flag that replaces a tuned deploy workflow.
  */
@@ -28,22 +29,38 @@ export async function initCommand(dir: string, ctx: CommandContext): Promise<num
   for (const file of files) {
     const target = join(root, file.path);
     try {
-      // One level at a time: a recursive mkdir never returns below /proc (issue 11).
-      ensureDir(dirname(target));
-      // `wx`: a file that appeared since the check above is still never overwritten.
-      await writeFile(target, file.text, { flag: 'wx' });
+      const said = await place(target, file);
+      if (said) ctx.stdout.write(`${said} ${show(ctx, root, file.path)}\n`);
     } catch (error) {
       ctx.stderr.write(
         `${ctx.errStyle.red('error:')} cannot write ${show(ctx, root, file.path)}: ${describeCause(error)}\n`,
       );
       return EXIT.output;
     }
-    ctx.stdout.write(`wrote ${show(ctx, root, file.path)}\n`);
   }
   ctx.stdout.write(
     `\nNext: create the GitHub environment "cxone" with the secrets CXONE_CLIENT_ID and CXONE_CLIENT_SECRET, set the repository variable CXONE_TENANT, then commit and push. ${show(ctx, root, 'README.cxchain.md')} says more, and \`npx cxchain run chains/ --sim\` there runs the example.\n`,
   );
   return EXIT.ok;
+}
+
+/** Writes a new file, or adds the lines a mergeable one lacks; says what it did, or nothing when nothing was needed. */
+async function place(target: string, file: InitFile): Promise<string | undefined> {
+  const existing = file.merge ? await readFile(target, 'utf8').catch(() => undefined) : undefined;
+  if (existing !== undefined) {
+    const have = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
+    const missing = file.text
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#') && !have.has(line.trim()));
+    if (missing.length === 0) return undefined;
+    await appendFile(target, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}${missing.join('\n')}\n`);
+    return `added ${missing.join(', ')} to`;
+  }
+  // One level at a time: a recursive mkdir never returns below /proc (issue 11).
+  ensureDir(dirname(target));
+  // `wx`: a file that appeared since the check above is still never overwritten.
+  await writeFile(target, file.text, { flag: 'wx' });
+  return 'wrote';
 }
 
 /**
@@ -52,12 +69,14 @@ export async function initCommand(dir: string, ctx: CommandContext): Promise<num
  */
 async function conflicts(root: string, files: readonly InitFile[]): Promise<string[]> {
   const found = new Set<string>();
-  for (const { path } of files) {
+  for (const { path, merge } of files) {
     const parts = path.split('/');
     for (let i = 1; i <= parts.length; i++) {
       const sub = parts.slice(0, i).join('/');
       const stat = await lstat(join(root, sub)).catch(() => undefined);
       if (!stat) break;
+      // A regular file to merge into is not in the way; anything else by its name is.
+      if (i === parts.length && merge && stat.isFile()) break;
       if (i === parts.length || !stat.isDirectory()) {
         found.add(sub);
         break;

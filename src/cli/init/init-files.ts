@@ -42,7 +42,9 @@ export const INIT_FILES = [
   { path: 'chains/example.yaml', template: 'example.yaml' },
   { path: '.github/workflows/chains-pr.yml', template: 'chains-pr.yml' },
   { path: '.github/workflows/chains-deploy.yml', template: 'chains-deploy.yml' },
-  { path: '.gitignore', template: 'gitignore' },
+  // A repository usually has a .gitignore already: the lines it lacks are added to it (as `cargo
+  // init` does), never a line taken away.
+  { path: '.gitignore', template: 'gitignore', merge: 'lines' },
   { path: 'README.cxchain.md', template: 'README.cxchain.md' },
 ] as const;
 
@@ -50,14 +52,17 @@ export interface InitFile {
   /** Relative to the folder being initialised, with `/`. */
   path: string;
   text: string;
+  /** `lines`: an existing file is kept and gets the lines it lacks appended. Default: never touch one. */
+  merge?: 'lines';
 }
 
 /** The files with their text, the action reference filled in. */
 export async function renderInitFiles(version: string, templatesDir = TEMPLATES_DIR): Promise<InitFile[]> {
   const action = actionReference(version);
   return Promise.all(
-    INIT_FILES.map(async ({ path, template }) => ({
+    INIT_FILES.map(async ({ path, template, ...rest }) => ({
       path,
+      ...('merge' in rest ? { merge: rest.merge } : {}),
       text: (await readFile(join(templatesDir, template), 'utf8'))
         .replaceAll(ACTION_PLACEHOLDER, action)
         .replaceAll(PACKAGE_PLACEHOLDER, packageSpec(version)),
