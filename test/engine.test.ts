@@ -203,6 +203,8 @@ steps:
       result.aggregated_responses[1]?.error?.message,
       'cannot resolve ${{ steps.p.output.teir }}: `steps.p.output` has no field `teir` (did you mean `tier`?); it has `name`, `tier`, `offers`; no request was sent',
     );
+    // The step it reads from answered: the hint is about the path, not about a failed step.
+    assert.match(result.aggregated_responses[1]?.error?.hint ?? '', /^the path does not match the answer/);
     assert.equal(
       result.aggregated_responses[2]?.error?.message,
       'cannot resolve ${{ steps.p.output.offers[2] }}: `steps.p.output.offers` has no item `2` (it has 1 item); no request was sent',

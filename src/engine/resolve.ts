@@ -23,10 +23,19 @@ export class UnresolvedReference extends Error {
   constructor(
     readonly ref: Reference,
     reason: string,
+    /** How to fix it, when the reason alone does not say (SPEC 5: a hint that fits the case). */
+    readonly hint?: string,
   ) {
     super(`${ref.text}: ${reason}`);
   }
 }
+
+/** The step ran and answered, but not with this path. */
+const PATH_HINT =
+  'the path does not match the answer: compare it with what the step answered (--show-responses prints it)';
+/** The step it reads has no output to give. */
+const NO_OUTPUT_HINT =
+  'check the step it reads from; with `on_failure: continue` on that step, later steps cannot use its output';
 
 /** Resolves a compiled template; a whole-value expression keeps its type, embedded ones become text. */
 export function resolveTemplate(template: Template, ctx: ResolveContext): unknown {
@@ -75,13 +84,14 @@ export function resolveReference(ref: Reference, ctx: ResolveContext): unknown {
     }
     case 'steps': {
       const step = ctx.steps.get(name);
-      if (!step) throw new UnresolvedReference(ref, `the step \`${name}\` has not run`);
+      if (!step) throw new UnresolvedReference(ref, `the step \`${name}\` has not run`, NO_OUTPUT_HINT);
       const [field, ...path] = rest;
       if (field === 'status') return step.status;
       if (step.status !== 'success' && step.status !== 'fallback')
         throw new UnresolvedReference(
           ref,
           `the step \`${name}\` ${step.status === 'failed' ? 'failed' : `was ${step.status}`} and has no output`,
+          NO_OUTPUT_HINT,
         );
       return walk(ref, step.output, path, `steps.${name}.output`);
     }
@@ -97,9 +107,10 @@ function walk(ref: Reference, value: unknown, path: readonly (string | number)[]
       throw new UnresolvedReference(
         ref,
         `\`${where}\` is ${current === null ? 'null' : `a ${typeof current}`}, so \`${next}\` does not exist`,
+        PATH_HINT,
       );
     if (!Object.hasOwn(current, segment))
-      throw new UnresolvedReference(ref, `\`${where}\` has no ${missing(current, segment)}`);
+      throw new UnresolvedReference(ref, `\`${where}\` has no ${missing(current, segment)}`, PATH_HINT);
     current = (current as Record<string | number, unknown>)[segment];
     where = next;
   }

@@ -423,7 +423,7 @@ function unresolvedError(error: UnresolvedReference): StepError {
   return {
     kind: 'unresolved_reference',
     message: `cannot resolve ${error.message}; no request was sent`,
-    hint: 'check the step it reads from; with `on_failure: continue` on that step, later steps cannot use its output',
+    ...(error.hint ? { hint: error.hint } : {}),
   };
 }
 
