@@ -200,7 +200,7 @@ describe('run in GitHub Actions: annotations at the failed step, a job summary, 
       failed?.failure?.['#text'] ?? '',
       /^action: da-broken\nkind: http\nstatus: failed\nhttp_status: 500\nmessage: .*\nhint: check the action's execution logs.*\ncontext_id: ctx-9\nattempts: 1$/,
     );
-    assert.equal(suites[0]?.testcase[2]?.skipped?.message, 'skipped: abort');
+    assert.equal(suites[0]?.testcase[2]?.skipped?.message, 'skipped (abort): an earlier step failed');
   });
 
   test('a secret echoed by the server is redacted before escaping, so neither annotation nor summary shows it', async () => {

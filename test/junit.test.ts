@@ -148,12 +148,12 @@ describe('JUnit report', () => {
       failed?.failure?.['#text'],
       'action: da-1\nkind: http\nstatus: failed\nhttp_status: 404\nmessage: bad <tag> & "quote" \uFFFDbell \uFFFD lone\nsecond line\nhint: use the exact system-generated action id\ncontext_id: ctx-1\nattempts: 1',
     );
-    assert.equal(skipped?.skipped?.message, 'skipped: abort');
+    assert.equal(skipped?.skipped?.message, 'skipped (abort): an earlier step failed');
     const [inFlight, neverStarted] = testsuites.testsuite[1]?.testcase ?? [];
     assert.equal(inFlight?.failure, undefined);
     assert.equal(inFlight?.error?.type, 'cancelled', 'interrupted in flight: no verdict on the step, an error');
     assert.equal(inFlight?.line, undefined, 'no line where the locator knows none');
-    assert.equal(neverStarted?.skipped?.message, 'skipped: cancelled');
+    assert.equal(neverStarted?.skipped?.message, 'skipped (cancelled): the run was cancelled');
   });
 
   test('no chains: an empty but valid report', () => {

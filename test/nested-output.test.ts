@@ -352,7 +352,7 @@ describe('reports: JUnit cases, JSON results and JSON lines of a child', () => {
         ['crm', onboardFile, 'child_failed'],
         ['crm › lookup', childFile, 'passed'],
         ['crm › update', childFile, 'expectation'],
-        ['crm › notify', childFile, 'skipped: skipped: abort'],
+        ['crm › notify', childFile, 'skipped: skipped (abort): an earlier step failed'],
       ],
     );
     assert.deepEqual([onboard?.tests, onboard?.failures, onboard?.skipped], ['6', '2', '2']);

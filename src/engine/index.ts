@@ -15,5 +15,5 @@ export {
 export { applyInputDefaults, checkInputs, createInputRecord, parseInputFlag } from './inputs.js';
 export type * from './events.js';
 export type * from './result.js';
-export { notRunResult, refOf, callOfRef } from './result.js';
+export { NOT_RUN_BECAUSE, notRunResult, refOf, callOfRef } from './result.js';
 export { FAILURE_ORIGIN, failureOrigin, type FailureOrigin } from './failure-origin.js';

@@ -7,6 +7,13 @@ export type TerminationReason = 'abort' | 'global_timeout' | 'cancelled' | null;
 /** Why a step did not run (SPEC 3.5): its `if:` was false, or the chain stopped before it. */
 export type SkipReason = 'condition' | 'abort' | 'global_timeout' | 'cancelled';
 
+/** Why a step never ran, in words, when it was not its own `if:`: every output says it so. */
+export const NOT_RUN_BECAUSE = {
+  abort: 'an earlier step failed',
+  global_timeout: 'the global timeout passed',
+  cancelled: 'the run was cancelled',
+} as const satisfies Record<Exclude<SkipReason, 'condition'>, string>;
+
 /** The error of a step as it appears in results: SPEC 5's fields, snake_case. */
 export interface StepErrorData {
   kind: StepError['kind'];

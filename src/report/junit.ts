@@ -1,4 +1,4 @@
-import { failureOrigin, type ChainResult, type StepResult } from '../engine/index.js';
+import { failureOrigin, NOT_RUN_BECAUSE, type ChainResult, type StepResult } from '../engine/index.js';
 import { locateNothing, type StepLocator } from './step-locator.js';
 
 /**
@@ -145,12 +145,16 @@ function caseName({ step, path }: CaseRow): string {
   return [...path, step.step_id].join(' › ');
 }
 
-/** Why a step never ran: `condition: <its if:>` (SPEC 3.5), else `skipped: <skip_reason>`. */
+/**
+ * Why a step never ran: `condition: <its if:>` (SPEC 3.5), else `skipped (<skip_reason>): <why>`,
+ * in the words the terminal and the recap use.
+ */
 function skipMessage({ step, chain }: CaseRow): string {
   if (step.skip_reason === 'condition') return `condition: ${step.condition ?? ''}`;
   // A result without skip_reason (written before it existed): its chain's reason stands in.
   const why = step.skip_reason ?? (step.status === 'cancelled' ? 'cancelled' : (chain.termination_reason ?? 'not run'));
-  return `skipped: ${why}`;
+  const words = (NOT_RUN_BECAUSE as Readonly<Record<string, string>>)[why];
+  return words ? `skipped (${why}): ${words}` : `skipped: ${why}`;
 }
 
 /** What went wrong, one fact a line, the step's call first (the case's name is only its id). */

@@ -1,8 +1,7 @@
-import { callOfRef, type ChainResult } from '../../engine/index.js';
+import { callOfRef, NOT_RUN_BECAUSE, type ChainResult } from '../../engine/index.js';
 import { incidentFacts, incidentLines, incidentsOf } from '../../report/incidents.js';
 import type { StepLocator } from '../../report/step-locator.js';
 import type { TextStyle } from '../../report/text-style.js';
-import { NOT_RUN_BECAUSE } from './step-text.js';
 
 /**
  * The block at the end of a run with failures (issue 16): each failed step, and each saved by its

@@ -1,4 +1,4 @@
-import type { ChainEndEvent, RunEndEvent, SkipReason, StepResult } from '../../engine/index.js';
+import { NOT_RUN_BECAUSE, type ChainEndEvent, type RunEndEvent, type StepResult } from '../../engine/index.js';
 import type { TextStyle } from '../../report/text-style.js';
 
 /** Human wording shared by every renderer, so the TTY tree, plain lines and summaries agree. */
@@ -34,13 +34,6 @@ export function describeStepResult(r: StepResult): string {
       return 'cancelled';
   }
 }
-
-/** Why a step never ran, when it was not its own `if:` (SPEC 3.5 `skip_reason`). */
-export const NOT_RUN_BECAUSE = {
-  abort: 'an earlier step failed',
-  global_timeout: 'the global timeout passed',
-  cancelled: 'the run was cancelled',
-} as const satisfies Record<Exclude<SkipReason, 'condition'>, string>;
 
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
