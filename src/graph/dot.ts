@@ -40,7 +40,7 @@ export function toDot(graphs: readonly ChainGraph[]): string {
   for (const graph of graphs) write(graph, '  ');
   const edges = (graph: ChainGraph) => {
     for (const edge of graph.edges) {
-      const attributes = [EDGE_STYLES[edge.kind], edge.label ? `label=${quote(edge.label)}` : '']
+      const attributes = [EDGE_STYLES[edge.kind], edge.label ? `label=${quote(wrap(edge.label))}` : '']
         .filter(Boolean)
         .join(', ');
       lines.push(`  ${edge.from} -> ${edge.to}${attributes ? ` [${attributes}]` : ''};`);
@@ -57,6 +57,21 @@ function nodeText(node: GraphNode): string {
     ? ', penwidth=3, color="#b06000", style="rounded,filled", fillcolor="#fff3b0"'
     : '';
   return `${node.id} [${NODE_STYLES[node.kind]}, label=${quote(node.lines.join('\n'))}${highlight}];`;
+}
+
+/** Graphviz does not wrap labels: a long `if:` would stretch the layout sideways. */
+const LABEL_WIDTH = 40;
+
+function wrap(text: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > LABEL_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join('\n');
 }
 
 /** A DOT string: quotes and backslashes escaped, lines as `\n`, controls made visible first. */
