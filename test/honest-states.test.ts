@@ -19,6 +19,10 @@ const CHAINS = Object.fromEntries(
 
 const SLOW = 'version: 1\nchain_id: w\nsteps:\n  - id: wait\n    action_id: da-slower\n    timeout_seconds: 5\n';
 
+const CONTINUED =
+  'version: 1\nchain_id: cont\nsteps:\n  - action_id: da-missing\n    on_failure: continue\n  - action_id: da-slow\n';
+const STOPPED = 'version: 1\nchain_id: stop\nsteps:\n  - action_id: da-missing\n  - action_id: da-slow\n';
+
 let sim: Simulator;
 let env: NodeJS.ProcessEnv;
 let dir: string;
@@ -34,7 +38,12 @@ before(async () => {
   env = {
     ...simulatorEnv(sim, 'states-test', 'states-secret-value'),
   };
-  ({ dir, cleanup } = await tempDir({ ...CHAINS, 'watch/w.yaml': SLOW }));
+  ({ dir, cleanup } = await tempDir({
+    ...CHAINS,
+    'watch/w.yaml': SLOW,
+    'more/cont.yaml': CONTINUED,
+    'more/stop.yaml': STOPPED,
+  }));
 });
 after(async () => {
   await sim.close();
@@ -95,6 +104,21 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
     assert.equal(shown.match(/waiting for changes/g)?.length, 1, shown);
     assert.ok(shown.lastIndexOf('✔ c1 c1.yaml — completed') < shown.indexOf('waiting for changes'), shown);
     assert.ok(shown.indexOf('✔ w watch/w.yaml — completed') < shown.indexOf('✔ c1 c1.yaml — completed'), shown);
+  });
+
+  test("a chain's mark is its outcome, as in plain lines: ✔ completed (a failure continued), ✖ ended early", async () => {
+    const r = await runOnTerminal(['run', 'more/cont.yaml', 'more/stop.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.raw);
+    const last = (r.frames.at(-1) ?? '').split('\n');
+    assert.ok(
+      last.some((l) => l.startsWith('✔ cont more/cont.yaml — completed: 1 passed, 1 failed')),
+      last.join('\n'),
+    );
+    assert.ok(
+      last.some((l) => l.startsWith('✖ stop more/stop.yaml — terminated early (abort)')),
+      last.join('\n'),
+    );
+    assert.ok(!last.some((l) => l.startsWith('⚠') || l.startsWith('❯')), last.join('\n'));
   });
 
   test('a terminal that reports 0 columns: the tree is drawn 80 wide, not a character a line', async () => {

@@ -258,7 +258,7 @@ describe(
       const r = await runOnTerminal(['run', 'onboard.yaml'], { cwd: dir, env });
       assert.equal(r.code, 1, r.raw);
       assert.deepEqual(timeless(r.frames.at(-1) ?? '').split('\n'), [
-        '⚠ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
+        '✖ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
         '  ✔ profile (da-echo) — passed (200, T)',
         "  ↓ upgrade (da-echo) — skipped: condition steps.profile.status == 'failed' is false",
         `  ✖ crm (./lib/crm.yaml) — failed (T): crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTATION}`,

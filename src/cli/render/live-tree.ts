@@ -1,4 +1,12 @@
-import { DefaultRenderer, Listr, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import {
+  DefaultRenderer,
+  figures,
+  Listr,
+  ListrDefaultRendererLogLevels,
+  type ListrTask,
+  type ListrTaskWrapper,
+  type SimpleRenderer,
+} from 'listr2';
 import type { ChainModel } from '../../chain/index.js';
 import type { ChainResult, RunEvent, StepResult } from '../../engine/index.js';
 import { locateNothing, type StepLocator } from '../../report/step-locator.js';
@@ -95,6 +103,8 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
     const initial = stepAt(store.view(), place, index);
     return {
       title: initial ? stepTitle(initial.ref, style) : '',
+      // A failed step is drawn failed and the steps after it still draw their outcome.
+      exitOnError: false,
       task: async (_ctx, task: TaskHandle) => {
         const unfollow = store.follow(
           place.top,
@@ -133,7 +143,13 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
       const value = chain.outputs?.value;
       if (value !== undefined && hasOutputs(value))
         task.title = [style.dim('outputs:'), ...answerLines(value).map((l) => `  ${l}`)].join('\n');
+      // A chain that ended early fails its task, so its line has ✖ as in plain lines, not the ⚠
+      // listr2 gives a task whose subtasks failed; this task has no title, so nothing else shows.
+      const end = chainAt(store.view(), { top, path: [] })?.end;
+      if (end && end.final_status !== 'completed') throw new Error('');
     },
+    // The one subtask whose failure fails the chain's task: the steps' own failures do not.
+    exitOnError: true,
   });
 
   const chainTask = (top: number): Task => {
@@ -166,9 +182,11 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
         });
         // Cancelled (Ctrl-C, an output that failed) before it started: it never ran, so no ✔.
         if (neverStarted(chain)) return task.skip(`${title} ${style.dim('—')} cancelled before it started`);
+        // On for the list, off for each step: only the last task's failure fails the chain's task
+        // (listr2 would otherwise take the run's `exitOnError: false` for the list too).
         return task.newListr([...chain.steps.map((_s, i) => stepTask(place, i)), outputsTask(top)], {
           concurrent: false,
-          exitOnError: false,
+          exitOnError: true,
         });
       },
     };
@@ -187,6 +205,15 @@ export function createLiveTreeSink(chains: readonly ChainModel[], options: LiveT
         collapseErrors: false,
         collapseSkips: true,
         showErrorMessage: true,
+        // A chain's mark is its outcome, as in plain lines: ✖ when it ended early, ✔ when it
+        // completed, failures with `continue` included (SPEC 6), never listr2's ⚠ or ❯.
+        icon: {
+          [ListrDefaultRendererLogLevels.FAILED_WITH_FAILED_SUBTASKS]: figures.cross,
+          [ListrDefaultRendererLogLevels.COMPLETED_WITH_FAILED_SUBTASKS]: figures.tick,
+        },
+        color: {
+          [ListrDefaultRendererLogLevels.COMPLETED_WITH_FAILED_SUBTASKS]: (text?: string) => style.green(text ?? ''),
+        },
         ...(options.erase ? { erase: options.erase } : {}),
       },
     },
