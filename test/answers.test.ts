@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runCli, runOnTerminal, simulatorEnv, startWatch, tempDir } from './helpers.js';
+import { describe, test } from 'node:test';
+import { runCli, runOnTerminal, startWatch, useSimulator } from './helpers.js';
 
 const SECRET = 'answer-secret-value-7731';
 
@@ -29,33 +28,20 @@ const CHAINS = {
   ].join('\n'),
 };
 
-let sim: Simulator;
-let env: NodeJS.ProcessEnv;
-let dir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  sim = await createSimulator({
-    actions: {
-      'da-who': { body: { name: 'Ada', tier: 'gold', offers: ['annual', 'support'] } },
-      'da-big': { body_bytes: 6000 },
-      'da-echo': { body: { echo: '${{ payload }}' } },
-    },
-  });
-  env = {
-    ...simulatorEnv(sim, 'answers-test', 'answers-client-secret'),
-    CXCHAIN_SECRET_API_KEY: SECRET,
-  };
-  ({ dir, cleanup } = await tempDir(CHAINS));
-});
-after(async () => {
-  await sim.close();
-  await cleanup();
+const fx = useSimulator({
+  actions: {
+    'da-who': { body: { name: 'Ada', tier: 'gold', offers: ['annual', 'support'] } },
+    'da-big': { body_bytes: 6000 },
+    'da-echo': { body: { echo: '${{ payload }}' } },
+  },
+  files: CHAINS,
+  client: 'answers-test',
+  env: { CXCHAIN_SECRET_API_KEY: SECRET },
 });
 
 describe('answers in human output', () => {
   test("the chain's outputs follow its line, as YAML", async () => {
-    const r = await runCli(['run', 'profile.yaml'], { cwd: dir, env });
+    const r = await runCli(['run', 'profile.yaml'], { cwd: fx.dir, env: fx.env });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     const at = lines.findIndex((l) => l.startsWith('✔ profile profile.yaml — completed'));
@@ -72,7 +58,7 @@ describe('answers in human output', () => {
   });
 
   test('on a terminal: the answers under their steps, the outputs after the steps', async () => {
-    const r = await runOnTerminal(['run', 'profile.yaml', '--show-responses'], { cwd: dir, env });
+    const r = await runOnTerminal(['run', 'profile.yaml', '--show-responses'], { cwd: fx.dir, env: fx.env });
     assert.equal(r.code, 0, r.raw);
     const last = (r.frames.at(-1) ?? '').split('\n');
     assert.match(last[0] ?? '', /^✔ profile profile\.yaml — completed: 3 passed/);
@@ -92,7 +78,7 @@ describe('answers in human output', () => {
   });
 
   test('--show-responses: each answer under its step, redacted, and a long one cut with a note', async () => {
-    const r = await runCli(['run', 'profile.yaml', '--show-responses'], { cwd: dir, env });
+    const r = await runCli(['run', 'profile.yaml', '--show-responses'], { cwd: fx.dir, env: fx.env });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     const who = lines.findIndex((l) => l.startsWith('✔ who (da-who) — passed'));
@@ -117,16 +103,19 @@ describe('answers in human output', () => {
   });
 
   test('watch shows the answers by default, and says it waits after each run', async () => {
-    const w = await startWatch(['profile.yaml', '--run-on-start'], { cwd: dir, env });
+    const w = await startWatch(['profile.yaml', '--run-on-start'], { cwd: fx.dir, env: fx.env });
     try {
       await w.see(/waiting for changes · Ctrl-C to quit\n/);
       assert.match(w.out(), /✔ who \(da-who\) — passed .*\n {2}answer:\n {4}name: Ada\n/);
-      await writeFile(join(dir, 'profile.yaml'), `${CHAINS['profile.yaml']}# saved\n`);
+      await writeFile(join(fx.dir, 'profile.yaml'), `${CHAINS['profile.yaml']}# saved\n`);
       await w.see(/waiting for changes[\s\S]*▶ running profile[\s\S]*waiting for changes/);
     } finally {
       await w.stop();
     }
-    const quiet = await startWatch(['profile.yaml', '--run-on-start', '--no-show-responses'], { cwd: dir, env });
+    const quiet = await startWatch(['profile.yaml', '--run-on-start', '--no-show-responses'], {
+      cwd: fx.dir,
+      env: fx.env,
+    });
     try {
       await quiet.see(/waiting for changes/);
       assert.doesNotMatch(quiet.out(), /answer:/);

@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Simulator } from '../src/sim/index.js';
+import { after, before } from 'node:test';
+import { createSimulator, type SimActions, type Simulator } from '../src/sim/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'dist', 'cli.cjs');
@@ -234,4 +235,38 @@ export function simulatorEnv(sim: Simulator, clientId: string, clientSecret: str
     CXONE_CLIENT_ID: clientId,
     CXONE_CLIENT_SECRET: clientSecret,
   };
+}
+
+export interface SimulatorFixture {
+  /** Set before the file's first test runs. */
+  sim: Simulator;
+  /** The CXONE_* settings for `sim`, and `env` given. */
+  env: NodeJS.ProcessEnv;
+  /** A temp folder holding `files`. */
+  dir: string;
+}
+
+/**
+ * The simulator and the folder of chain files a test file's CLI runs use: started before its
+ * tests, closed and removed after them.
+ */
+export function useSimulator(options: {
+  actions: SimActions;
+  files: Record<string, string>;
+  /** The client id; the secret is made from it, long enough to be redacted. */
+  client: string;
+  env?: NodeJS.ProcessEnv;
+}): SimulatorFixture {
+  const fixture = {} as SimulatorFixture;
+  let cleanup: () => Promise<void> = async () => undefined;
+  before(async () => {
+    fixture.sim = await createSimulator({ actions: options.actions });
+    fixture.env = { ...simulatorEnv(fixture.sim, options.client, `${options.client}-secret-value`), ...options.env };
+    ({ dir: fixture.dir, cleanup } = await tempDir(options.files));
+  });
+  after(async () => {
+    await fixture.sim?.close();
+    await cleanup();
+  });
+  return fixture;
 }

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createSimulator, type Simulator } from '../src/sim/index.js';
-import { runOnTerminal, simulatorEnv, tempDir } from './helpers.js';
+import { describe, test } from 'node:test';
+import { runOnTerminal, useSimulator } from './helpers.js';
 
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -23,36 +22,23 @@ const CONTINUED =
   'version: 1\nchain_id: cont\nsteps:\n  - action_id: da-missing\n    on_failure: continue\n  - action_id: da-slow\n';
 const STOPPED = 'version: 1\nchain_id: stop\nsteps:\n  - action_id: da-missing\n  - action_id: da-slow\n';
 
-let sim: Simulator;
-let env: NodeJS.ProcessEnv;
-let dir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  sim = await createSimulator({
-    actions: {
-      'da-slow': { body: { ok: true }, latency_ms: 700 },
-      'da-slower': { body: { ok: true }, latency_ms: 2500 },
-    },
-  });
-  env = {
-    ...simulatorEnv(sim, 'states-test', 'states-secret-value'),
-  };
-  ({ dir, cleanup } = await tempDir({
+const fx = useSimulator({
+  actions: {
+    'da-slow': { body: { ok: true }, latency_ms: 700 },
+    'da-slower': { body: { ok: true }, latency_ms: 2500 },
+  },
+  files: {
     ...CHAINS,
     'watch/w.yaml': SLOW,
     'more/cont.yaml': CONTINUED,
     'more/stop.yaml': STOPPED,
-  }));
-});
-after(async () => {
-  await sim.close();
-  await cleanup();
+  },
+  client: 'states-test',
 });
 
 describe('honest states in the live tree', { skip: !hasScript && 'needs util-linux script' }, () => {
   test('6 chains at concurrency 2: the queued ones wait, the running ones show their clock; one final tree', async () => {
-    const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], { cwd: dir, env });
+    const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], { cwd: fx.dir, env: fx.env });
     assert.equal(r.code, 0, r.raw);
     const early = r.frames.find((f) => /\S wait \(da-slow\) — \d+\.\d s \/ 5 s/.test(f));
     assert.ok(early, `no frame shows a step's clock:\n${r.frames.join('\n-----\n')}`);
@@ -73,10 +59,10 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
 
   test('watch: a save during a run cancels it in one line, and every finished run says it waits', async () => {
     // The first run takes 2.5 s; the save comes while it runs.
-    const save = setTimeout(() => void writeFile(join(dir, 'watch', 'w.yaml'), `${SLOW}# saved\n`), 1800);
+    const save = setTimeout(() => void writeFile(join(fx.dir, 'watch', 'w.yaml'), `${SLOW}# saved\n`), 1800);
     const r = await runOnTerminal(['watch', 'watch/w.yaml', '--run-on-start'], {
-      cwd: dir,
-      env,
+      cwd: fx.dir,
+      env: fx.env,
       prefix: 'timeout --preserve-status -s INT 7',
     });
     clearTimeout(save);
@@ -95,8 +81,8 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
 
   test('watch: no "waiting" line while another run is queued to start', async () => {
     const r = await runOnTerminal(['watch', 'watch/w.yaml', 'c1.yaml', '--run-on-start'], {
-      cwd: dir,
-      env,
+      cwd: fx.dir,
+      env: fx.env,
       prefix: 'timeout --preserve-status -s INT 7',
     });
     // eslint-disable-next-line no-control-regex -- removing terminal sequences is the point
@@ -107,7 +93,7 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
   });
 
   test("a chain's mark is its outcome, as in plain lines: ✔ completed (a failure continued), ✖ ended early", async () => {
-    const r = await runOnTerminal(['run', 'more/cont.yaml', 'more/stop.yaml'], { cwd: dir, env });
+    const r = await runOnTerminal(['run', 'more/cont.yaml', 'more/stop.yaml'], { cwd: fx.dir, env: fx.env });
     assert.equal(r.code, 1, r.raw);
     const last = (r.frames.at(-1) ?? '').split('\n');
     assert.ok(
@@ -122,7 +108,7 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
   });
 
   test('a terminal that reports 0 columns: the tree is drawn 80 wide, not a character a line', async () => {
-    const r = await runOnTerminal(['run', 'c1.yaml'], { cwd: dir, env: { ...env, COLUMNS: '' }, columns: 0 });
+    const r = await runOnTerminal(['run', 'c1.yaml'], { cwd: fx.dir, env: { ...fx.env, COLUMNS: '' }, columns: 0 });
     assert.equal(r.code, 0, r.raw);
     assert.deepEqual(
       (r.frames.at(-1) ?? '').split('\n').map((l) => l.replace(/\d+(\.\d+)? m?s\b/g, 'T')),
@@ -137,8 +123,8 @@ describe('honest states in the live tree', { skip: !hasScript && 'needs util-lin
 
   test('Ctrl-C: chains that never started are cancelled, never ✔', async () => {
     const r = await runOnTerminal(['run', ...Object.keys(CHAINS), '--concurrency', '2'], {
-      cwd: dir,
-      env,
+      cwd: fx.dir,
+      env: fx.env,
       prefix: 'timeout --preserve-status -s INT 1.2',
     });
     assert.equal(r.code, 130, r.raw);
