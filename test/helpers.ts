@@ -170,13 +170,13 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** git in a test repository, with an identity and no signing, whatever the machine's config says. */
+/** git in a test repository, with an identity and no signing, whatever the machine's config says; its output trimmed. */
 export function git(dir: string, ...args: string[]): string {
   return execFileSync(
     'git',
     ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
     { cwd: dir, encoding: 'utf8' },
-  );
+  ).trim();
 }
 
 /** Writes `files` (name → text) under `dir`, making folders as needed. */

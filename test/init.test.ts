@@ -1,7 +1,7 @@
 // `cxchain init` (issue 15, point 1): a starter chains repository whose workflows follow the same
 // conventions as this repository's own (SPEC 8), spawned as a user runs it.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { parse } from 'yaml';
 import { runLint } from './actionlint.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { git, ROOT, runCli, tempDir } from './helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const ACTION_USES = `cxchain/cxchain/.github/actions/cxchain@v${VERSION}`;
@@ -233,15 +233,6 @@ describe('cxchain init', () => {
     assert.match(r.stdout, /Nothing is overwritten/);
   });
 });
-
-/** git in a test repository, with an identity and no signing, whatever the machine's config says. */
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
-    { cwd: dir, encoding: 'utf8' },
-  ).trim();
-}
 
 describe("the generated pull-request workflow's cxchain steps, run locally", () => {
   test('validate --format github, plan against the base branch into the job summary, run with a JUnit report', async () => {

@@ -39,6 +39,19 @@ const EXPECTED_HINT =
   'the action answered, but not as `expect:` requires: check the answer (--show-responses) or the expectation';
 const EXPECTATION = `${EXPECTED_MESSAGE} — hint: ${EXPECTED_HINT}`;
 
+/** The recap of the failing child (issue 16), as both renderers end: the job summary's words, then what it stopped. */
+const RECAP = [
+  '',
+  'Failures (2):',
+  '  ✖ onboard › crm (./lib/crm.yaml) at onboard.yaml:9: kind child_failed, HTTP 200, 2 requests',
+  `      crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTED_MESSAGE}`,
+  `      hint: ${EXPECTED_HINT}`,
+  '  ✖ onboard › crm › update (da-update-crm) at lib/crm.yaml:9: kind expectation, HTTP 200, 1 attempt',
+  `      ${EXPECTED_MESSAGE}`,
+  `      hint: ${EXPECTED_HINT}`,
+  '  ↓ onboard › crm: not run, an earlier step failed: notify',
+];
+
 let sim: Simulator;
 let env: NodeJS.ProcessEnv;
 let dir: string;
@@ -127,16 +140,7 @@ describe('plain lines without a terminal: a child indented under its chain step'
       '  ✖ crm-sync lib/crm.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
       `✖ crm (./lib/crm.yaml) — failed (T): crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTATION}`,
       '✖ onboard onboard.yaml — terminated early (abort): 1 passed, 1 failed, 1 skipped in T (completion rate 33.33%)',
-      // The recap (issue 16): each failure in the job summary's words, then what it stopped.
-      '',
-      'Failures (2):',
-      '  ✖ onboard › crm (./lib/crm.yaml) at onboard.yaml:9: kind child_failed, HTTP 200, 2 requests',
-      `      crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTED_MESSAGE}`,
-      `      hint: ${EXPECTED_HINT}`,
-      '  ✖ onboard › crm › update (da-update-crm) at lib/crm.yaml:9: kind expectation, HTTP 200, 1 attempt',
-      `      ${EXPECTED_MESSAGE}`,
-      `      hint: ${EXPECTED_HINT}`,
-      '  ↓ onboard › crm: not run, an earlier step failed: notify',
+      ...RECAP,
       '1 chain: 0 completed, 1 terminated early; 2 steps run in T',
       '',
     ]);
@@ -265,16 +269,7 @@ describe(
         '    ✔ lookup (da-echo) — passed (200, T)',
         `    ✖ update (da-update-crm) — failed after 1 attempt (T): ${EXPECTATION}`,
         '    ↓ notify (da-echo) — skipped: an earlier step failed',
-        // The recap (issue 16): each failure in the job summary's words, then what it stopped.
-        '',
-        'Failures (2):',
-        '  ✖ onboard › crm (./lib/crm.yaml) at onboard.yaml:9: kind child_failed, HTTP 200, 2 requests',
-        `      crm-sync (lib/crm.yaml) ended early (abort): step update failed — ${EXPECTED_MESSAGE}`,
-        `      hint: ${EXPECTED_HINT}`,
-        '  ✖ onboard › crm › update (da-update-crm) at lib/crm.yaml:9: kind expectation, HTTP 200, 1 attempt',
-        `      ${EXPECTED_MESSAGE}`,
-        `      hint: ${EXPECTED_HINT}`,
-        '  ↓ onboard › crm: not run, an earlier step failed: notify',
+        ...RECAP,
         '1 chain: 0 completed, 1 terminated early; 2 steps run in T',
         '',
       ]);

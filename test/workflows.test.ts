@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { runLint } from './actionlint.js';
-import { CLI, ROOT, tempDir } from './helpers.js';
+import { CLI, git, ROOT, tempDir } from './helpers.js';
 
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const ACTION = join(ROOT, '.github', 'actions', 'cxchain');
@@ -217,15 +217,6 @@ describe('.github workflows', () => {
       assert.ok(input.description, `${name} has a description`);
   });
 });
-
-/** git in a test repository, with an identity and no signing, whatever the machine's config says. */
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    ['-c', 'user.name=cxchain test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
-    { cwd: dir, encoding: 'utf8' },
-  ).trim();
-}
 
 function changedChains(cwd: string, ...args: string[]): { files: string[]; stderr: string; status: number | null } {
   const r = spawnSync('bash', [CHANGED_CHAINS, ...args], { cwd, encoding: 'utf8', timeout: 10_000 });
